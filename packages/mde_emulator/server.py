@@ -1,0 +1,208 @@
+"""Run the emulator: a locally generated CA, HTTPS on a threaded werkzeug server, and the client env.
+
+EmulatorServer is used by the CLI (`mde-indicators emulator`), the tests, the demo and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import ssl
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+import requests
+import trustme
+from mde_indicators.model import Model, load_model
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from .app import ADMIN_HEADER, Emulator
+from .faults import parse_fault
+from .identity import App, Identity
+from .indicators import IndicatorsApi
+from .limits import RateLimiter, parse_mode
+from .store import Store
+
+logging.getLogger("odata_query").setLevel(logging.ERROR)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """The request log is ours (JSON lines); werkzeug's access log would only add noise."""
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        pass
+
+    def log_error(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 0
+    data: str = ":memory:"
+    limits: str = "documented"
+    faults: List[str] = field(default_factory=list)
+    apps: List[Dict[str, Any]] = field(default_factory=list)
+    token_lifetime: Optional[int] = None
+    cap: Optional[int] = None
+    request_log: Optional[str] = None
+    state_dir: Optional[str] = None
+
+
+def parse_app_spec(spec: str) -> Dict[str, Any]:
+    """--app name=reader,role=Ti.ReadWrite[,secret=S][,client-id=ID][,certificate=PEM][,managed-identity=user]"""
+    data: Dict[str, Any] = {}
+    for part in spec.split(","):
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"--app {spec!r}: expected key=value pairs")
+        data[key.strip().replace("-", "_")] = value.strip()
+    if "name" not in data:
+        raise ValueError(f"--app {spec!r}: name= is required")
+    return data
+
+
+class EmulatorServer:
+    def __init__(self, settings: Optional[Settings] = None, model: Optional[Model] = None) -> None:
+        self.settings = settings or Settings()
+        self.model = model or load_model()
+        s = self.settings
+        self.store = Store(s.data, self.model)
+        tenant = self.store.meta("tenant_id") or str(uuid.uuid4())
+        self.store.set_meta("tenant_id", tenant)
+        self.admin_key = self.store.meta("admin_key") or secrets.token_hex(16)
+        self.store.set_meta("admin_key", self.admin_key)
+        audiences = {c.resource for c in self.model.clouds.values()} | {
+            c.api_url for c in self.model.clouds.values()
+        }
+        lifetime = s.token_lifetime or self.model.token_lifetime_seconds
+        self.identity = Identity(self.store, tenant, audiences, lifetime)
+        self.default_app = self.identity.ensure_default_apps()
+        for app_spec in s.apps:
+            self.register_app(**app_spec)
+        cap = s.cap or self.model.max_active_indicators
+        self.limiter = RateLimiter(parse_mode(s.limits))
+        self.app = Emulator(
+            self.model,
+            self.identity,
+            IndicatorsApi(self.model, self.store, cap),
+            self.limiter,
+            self.admin_key,
+        )
+        for spec in s.faults:
+            self.app.faults.add(parse_fault(spec, self.model))
+        if s.request_log:
+            self.app.log_file = open(s.request_log, "a", encoding="utf-8")
+        self.state_dir = s.state_dir or tempfile.mkdtemp(prefix="mde-emulator-")
+        self.ca = trustme.CA(organization_name="mde-indicators emulator")
+        self.ca_file = os.path.join(self.state_dir, "emulator-ca.pem")
+        self.ca.cert_pem.write_to_path(self.ca_file)
+        context = self.ca.issue_cert("127.0.0.1", "localhost", "::1")
+        ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.configure_cert(ssl_context)
+        self.server = make_server(
+            s.host,
+            s.port,
+            self.app,
+            threaded=True,
+            request_handler=_QuietHandler,
+            ssl_context=ssl_context,
+        )
+        self.server.daemon_threads = True  # type: ignore[attr-defined]
+        self.port = self.server.server_port
+        self._thread: Optional[threading.Thread] = None
+
+    def register_app(
+        self,
+        name: str,
+        role: Optional[str] = None,
+        secret: Optional[str] = None,
+        client_id: Optional[str] = None,
+        certificate: Optional[str] = None,
+        managed_identity: Optional[str] = None,
+    ) -> App:
+        pem = None
+        if certificate:
+            with open(certificate, encoding="ascii") as fh:
+                pem = fh.read()
+        if secret is None and not certificate and not managed_identity:
+            secret = secrets.token_urlsafe(32)
+        return self.identity.register(
+            App(client_id or str(uuid.uuid4()), name, role or None, secret, pem, managed_identity)
+        )
+
+    @property
+    def base_url(self) -> str:
+        host = self.settings.host if self.settings.host not in ("0.0.0.0", "::") else "127.0.0.1"  # noqa: S104
+        return f"https://{host}:{self.port}"
+
+    def env(self, app: Optional[App] = None) -> Dict[str, str]:
+        """Everything a client needs, as MDE_* variables (for the default app unless another is given)."""
+        app = app or self.default_app
+        env = {
+            "MDE_API_URL": self.base_url,
+            "MDE_AUTHORITY_URL": self.base_url,
+            "MDE_CA_BUNDLE": self.ca_file,
+            "MDE_TENANT_ID": self.identity.tenant_id,
+            "MDE_CLIENT_ID": app.client_id,
+            "MDE_CLIENT_SECRET": app.secret or "",
+            "MDE_EMULATOR_ADMIN_KEY": self.admin_key,
+            "IDENTITY_ENDPOINT": f"{self.base_url}/msi/token",
+            "IDENTITY_HEADER": self.identity.identity_header,
+        }
+        if self.limiter.scale not in (None, 1.0):
+            env["MDE_RATE_LIMIT_SCALE"] = f"{self.limiter.scale:g}"
+        return env
+
+    def write_env(self, path: str) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.writelines(f"{k}={v}\n" for k, v in self.env().items())
+
+    def start(self) -> EmulatorServer:
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name="mde-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self.server.shutdown()
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.server.server_close()
+        if self.app.log_file:
+            self.app.log_file.close()
+        self.store.close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # -- admin API, for tests and benchmarks --------------------------------------------------------
+    def admin(self, method: str, what: str, body: Any = None) -> Any:
+        response = requests.request(
+            method,
+            f"{self.base_url}/_emulator/{what}",
+            json=body,
+            headers={ADMIN_HEADER: self.admin_key},
+            verify=self.ca_file,
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def requests_log(self) -> List[Dict[str, Any]]:
+        return list(self.app.log)
+
+    def dump_env(self) -> str:
+        return json.dumps(self.env(), indent=2)

@@ -1,0 +1,5 @@
+"""`python -m mde_indicators` runs the CLI."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,5 @@
+"""`python -m mde_indicators.cli` runs the CLI."""
+
+from . import main
+
+main()

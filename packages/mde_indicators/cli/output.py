@@ -1,0 +1,123 @@
+"""Print per-item results and indicators: a table for people, JSON for machines, CSV for SOAR steps.
+
+Exit codes: 0 every item succeeded, 1 some item invalid or failed, 2 usage or configuration error,
+3 authentication or permission error.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections import Counter
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ..results import ItemResult
+
+EXIT_OK, EXIT_ITEMS, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
+RESULT_COLUMNS = (
+    "index",
+    "value",
+    "indicator_type",
+    "action",
+    "status",
+    "indicator_id",
+    "reason_code",
+    "reason",
+    "http_status",
+    "request_id",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def exit_code(results: Sequence[ItemResult]) -> int:
+    if any(
+        r.http_status in (401, 403) or r.reason_code in ("AuthenticationError", "PermissionDenied")
+        for r in results
+    ):
+        return EXIT_AUTH
+    return EXIT_OK if all(r.ok for r in results) else EXIT_ITEMS
+
+
+def safe_cell(value: Any) -> str:
+    """A CSV cell that spreadsheets will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_results_csv(path: str, results: Sequence[ItemResult]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(RESULT_COLUMNS)
+        for r in results:
+            data = r.as_dict()
+            writer.writerow(
+                [safe_cell(data[c] if c != "index" else r.index + 1) for c in RESULT_COLUMNS]
+            )
+
+
+def summary(results: Sequence[ItemResult]) -> Dict[str, int]:
+    return dict(Counter(r.status.value for r in results))
+
+
+def print_results(
+    results: Sequence[ItemResult],
+    *,
+    as_json: bool,
+    output: Optional[str] = None,
+    title: str = "Results",
+) -> int:
+    if output:
+        write_results_csv(output, results)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"summary": summary(results), "results": [r.as_dict() for r in results]}, indent=2
+            )
+        )
+    else:
+        table = Table(title=title, show_lines=False)
+        for column in ("#", "value", "type", "action", "status", "id", "reason"):
+            table.add_column(column, overflow="fold")
+        for r in results:
+            style = "green" if r.ok else "red"
+            table.add_row(
+                str(r.index + 1),
+                r.value,
+                r.indicator_type or "",
+                r.action or "",
+                f"[{style}]{r.status.value}[/]",
+                r.indicator_id or "",
+                r.reason or "",
+            )
+        console = Console(soft_wrap=False, width=max(120, Console().width))
+        console.print(table)
+        console.print(
+            ", ".join(f"{n} {s}" for s, n in sorted(summary(results).items())) or "no items"
+        )
+    return exit_code(results)
+
+
+def print_indicators(rows: Iterable[Dict[str, Any]], *, as_json: bool, columns: List[str]) -> int:
+    if as_json:
+        click.echo(json.dumps(list(rows), indent=2))
+        return EXIT_OK
+    table = Table(title="Indicators")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    count = 0
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        count += 1
+    Console(width=max(120, Console().width)).print(table)
+    click.echo(f"{count} indicator(s)")
+    return EXIT_OK
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)

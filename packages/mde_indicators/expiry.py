@@ -1,0 +1,62 @@
+"""Expiration times: relative ("30d", "12h", "90m", "2w") or ISO-8601 with an offset, always to UTC, never past."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Optional, Tuple
+
+_RELATIVE = re.compile(r"^\+?(\d{1,6})\s*([mhdw])$", re.I)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_NEVER = {"", "never", "none", "null", "0"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def format_utc(moment: datetime) -> str:
+    """The wire form MDE documents for expirationTime: YYYY-MM-DDTHH:MM:SSZ."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse ISO-8601 with an offset (Z accepted, 1-9 fraction digits); raise ValueError otherwise."""
+    value = text.strip()
+    if value[-1:] in ("Z", "z"):
+        value = value[:-1] + "+00:00"
+    match = re.match(r"^(.*T\d{2}:\d{2}:\d{2})\.(\d+)(.*)$", value)
+    if match:
+        # fromisoformat on Python 3.9 takes at most 6 fraction digits; the service writes 7.
+        value = f"{match.group(1)}.{match.group(2)[:6].ljust(6, '0')}{match.group(3)}"
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("no UTC offset")
+    return moment
+
+
+def parse_expiration(
+    text: Optional[str], now: Optional[datetime] = None
+) -> Tuple[Optional[str], Optional[str]]:
+    """Return (wire value or None for 'never', error message or None)."""
+    if text is None or str(text).strip().lower() in _NEVER:
+        return None, None
+    value = str(text).strip()
+    now = now or utcnow()
+    match = _RELATIVE.match(value)
+    if match:
+        amount = int(match.group(1))
+        if amount == 0:
+            return None, "A relative expiration must be at least 1 (e.g. 30d)."
+        moment = now + timedelta(**{_UNITS[match.group(2).lower()]: amount})
+        return format_utc(moment), None
+    try:
+        moment = parse_iso(value)
+    except (ValueError, IndexError):
+        return None, (
+            f"'{value}' is not an expiration: use a relative time such as 30d, 12h, 2w "
+            "or an ISO-8601 time with an offset such as 2030-01-31T00:00:00Z."
+        )
+    if moment <= now:
+        return None, f"The expiration {format_utc(moment)} is in the past (now {format_utc(now)})."
+    return format_utc(moment), None

@@ -1,0 +1,177 @@
+"""HTTP transport: one requests session, bearer tokens, the rate budget and bounded retries.
+
+Retries cover 429 (honouring Retry-After), 500/502/503/504 and connection errors — POSTs included,
+since submit and import are idempotent upserts. A 401 renews the token once. TLS is always verified.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, Mapping, Optional
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from . import __version__, errors
+from .auth import TokenProvider
+from .clouds import Endpoints, resolve_endpoints
+from .config import ClientConfig
+from .model import Model, Operation, load_model
+from .ratelimit import RateBudget
+from .retry import RetryPolicy, parse_retry_after
+from .tls import trust_store
+
+log = logging.getLogger("mde_indicators.transport")
+
+
+class _Session(requests.Session):
+    """A session whose own trust store wins over REQUESTS_CA_BUNDLE, which requests lets override it."""
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None or verify is True:
+            settings["verify"] = self.verify
+        return settings
+
+
+def make_session(config: ClientConfig) -> requests.Session:
+    session = _Session()
+    session.verify = trust_store(config.ca_bundle)
+    session.headers["User-Agent"] = f"mde-indicators/{__version__}"
+    if config.proxy:
+        session.proxies = {"https": config.proxy, "http": config.proxy}
+    return session
+
+
+class Transport:
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        model: Optional[Model] = None,
+        session: Optional[requests.Session] = None,
+        tokens: Any = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        config.check()
+        self.config = config
+        self.model = model or load_model()
+        self.endpoints: Endpoints = resolve_endpoints(
+            config.cloud,
+            config.region,
+            api_url=config.api_url,
+            authority_url=config.authority_url,
+            resource=config.resource,
+            model=self.model,
+        )
+        self.session = session or make_session(config)
+        self.tokens = tokens or TokenProvider(config, self.endpoints, self.session)
+        self.retry = RetryPolicy(
+            self.model.retryable_statuses,
+            max_attempts=config.max_attempts,
+            max_total=config.max_retry_seconds,
+        )
+        self.budget = RateBudget(config.rate_limit_scale, clock=clock, sleep=sleep)
+        self._sleep = sleep
+        self._clock = clock
+
+    def url(self, op: Operation, **path_params: str) -> str:
+        path = op.path.format(**{k: quote(str(v), safe="") for k, v in path_params.items()})
+        return f"{self.endpoints.api_url}{self.model.path_prefix}{path}"
+
+    def same_origin(self, url: str) -> bool:
+        """Whether url points at the configured API (a bearer token must never go elsewhere)."""
+        a, b = urlsplit(url), urlsplit(self.endpoints.api_url)
+        return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
+
+    def request(
+        self,
+        operation: str,
+        *,
+        path_params: Optional[Mapping[str, str]] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        json_body: Any = None,
+        url: Optional[str] = None,
+    ) -> requests.Response:
+        """Send one operation, retrying within the budget; return the success response or raise."""
+        op = self.model.operations[operation]
+        target = url or self.url(op, **(path_params or {}))
+        deadline = self._clock() + self.retry.max_total
+        attempts, renewed = 0, False
+        while True:
+            self.budget.acquire(op, max_wait=max(0.0, deadline - self._clock()))
+            attempts += 1
+            try:
+                response = self._send(op, target, params, json_body)
+            except requests.exceptions.SSLError as exc:
+                raise errors.TransportError(
+                    f"TLS verification failed for {urlsplit(target).netloc}; "
+                    "if it uses a private CA, point MDE_CA_BUNDLE at it "
+                    f"({type(exc).__name__})"
+                ) from None
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                delay = self.retry.backoff(attempts)
+                if not self._can_retry(attempts, delay, deadline):
+                    raise errors.TransportError(
+                        f"{op.name} failed after {attempts} attempt(s): {type(exc).__name__}"
+                    ) from None
+                log.warning(
+                    "%s %s: %s, retrying in %.1fs", op.method, op.name, type(exc).__name__, delay
+                )
+                self._sleep(delay)
+                continue
+            status = response.status_code
+            if status in op.success:
+                return response
+            if status == 401 and not renewed:
+                renewed = True
+                self.tokens.invalidate()
+                continue
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if self.retry.should_retry_status(status):
+                delay = self.retry.delay(attempts, retry_after)
+                if status == 429:
+                    self.budget.pause(op, delay)
+                if self._can_retry(attempts, delay, deadline):
+                    log.warning(
+                        "%s %s: HTTP %s, retrying in %.1fs", op.method, op.name, status, delay
+                    )
+                    self._sleep(delay)
+                    continue
+            raise errors.from_response(
+                status, _json(response), response.headers, retry_after=retry_after
+            )
+
+    def _can_retry(self, attempts: int, delay: float, deadline: float) -> bool:
+        return self.retry.has_attempts_left(attempts) and self._clock() + delay <= deadline
+
+    def _send(self, op: Operation, url: str, params: Any, json_body: Any) -> requests.Response:
+        headers = {"Authorization": "Bearer " + self.tokens.token(), "Accept": "application/json"}
+        started = time.monotonic()
+        response = self.session.request(
+            op.method,
+            url,
+            params=params,
+            json=json_body,
+            headers=headers,
+            timeout=(self.config.connect_timeout, self.config.read_timeout),
+        )
+        log.debug(
+            "%s %s -> %s in %.0f ms",
+            op.method,
+            urlsplit(url).path,
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
+        return response
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

@@ -1,0 +1,22 @@
+"""The bundles this repository builds, each with a build step and a verify step, in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, List
+
+from . import wheel
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    description: str
+    build: Callable[[], List[Path]]
+    verify: Callable[[List[Path]], None]
+
+
+TARGETS: List[Target] = [
+    Target("wheel", "Python wheel of the core, CLI and emulator", wheel.build, wheel.verify),
+]

@@ -1,0 +1,64 @@
+"""Shared fixtures: the schema model, a running emulator over real HTTPS, and clients signed in with msal."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Iterator
+
+import pytest
+from mde_emulator import EmulatorServer, Settings
+from mde_indicators.client import IndicatorsClient
+from mde_indicators.config import ClientConfig
+from mde_indicators.model import Model, load_model
+from mde_indicators.service import IndicatorService
+
+CANARY_SECRET = "canary-SECRET-7f3e1c9a-do-not-leak"
+
+
+@pytest.fixture(scope="session")
+def model() -> Model:
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def emulator_session() -> Iterator[EmulatorServer]:
+    """One emulator for the session (limits off); tests reset it through the admin API."""
+    server = EmulatorServer(Settings(limits="off"))
+    server.register_app(name="canary-app", role="Ti.ReadWrite.All", secret=CANARY_SECRET)
+    with server:
+        yield server
+
+
+@pytest.fixture()
+def emulator(emulator_session: EmulatorServer) -> EmulatorServer:
+    emulator_session.admin("POST", "reset")
+    emulator_session.admin("POST", "limits", {"mode": "off"})
+    return emulator_session
+
+
+@pytest.fixture()
+def emulator_env(emulator: EmulatorServer) -> Dict[str, str]:
+    return emulator.env()
+
+
+def make_client(env: Dict[str, str], **overrides: Any) -> IndicatorsClient:
+    config = ClientConfig.from_env(env, **overrides)
+    return IndicatorsClient.from_config(config)
+
+
+@pytest.fixture()
+def client(emulator_env: Dict[str, str]) -> IndicatorsClient:
+    return make_client(emulator_env, max_retry_seconds=20.0)
+
+
+@pytest.fixture()
+def service(client: IndicatorsClient) -> IndicatorService:
+    return IndicatorService(client)
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_for_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A developer's HTTPS_PROXY must not capture calls to the loopback emulator.
+    monkeypatch.setenv(
+        "NO_PROXY", ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"]))
+    )
