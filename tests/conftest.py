@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator
+from typing import TYPE_CHECKING, Any, Dict, Iterator
 
 import pytest
-from mde_emulator import EmulatorServer, Settings
+
 from mde_indicators.client import IndicatorsClient
 from mde_indicators.config import ClientConfig
 from mde_indicators.model import Model, load_model
 from mde_indicators.service import IndicatorService
+
+if TYPE_CHECKING:  # the emulator needs werkzeug & co., absent from the Python 3.9/3.13 compat venvs
+    from mde_emulator import EmulatorServer
 
 CANARY_SECRET = "canary-SECRET-7f3e1c9a-do-not-leak"
 
@@ -23,6 +26,8 @@ def model() -> Model:
 @pytest.fixture(scope="session")
 def emulator_session() -> Iterator[EmulatorServer]:
     """One emulator for the session (limits off); tests reset it through the admin API."""
+    from mde_emulator import EmulatorServer, Settings
+
     server = EmulatorServer(Settings(limits="off"))
     server.register_app(name="canary-app", role="Ti.ReadWrite.All", secret=CANARY_SECRET)
     with server:

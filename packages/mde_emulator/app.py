@@ -16,10 +16,11 @@ from collections import deque
 from typing import Any, Callable, Deque, Dict, Iterable, Optional
 from urllib.parse import urlencode
 
-from mde_indicators.model import Model
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
+
+from mde_indicators.model import Model
 
 from .faults import Fault, FaultInjector, op_alias, parse_fault
 from .identity import READ_WRITE, READ_WRITE_ALL, App, Identity, SignInError, TokenRejected
@@ -259,7 +260,7 @@ class Emulator:
             if more:
                 args = request.args.to_dict()
                 args.update({"$top": str(top), "$skip": str(skip + top)})
-                body["@odata.nextLink"] = f"{base}/indicators?{urlencode(args)}"
+                body["@odata.nextLink"] = f"{base}/indicators?{urlencode(args, safe='$')}"
             entry["items"] = len(rows)
             return _json(body)
         if endpoint == "GetIndicator":
@@ -305,8 +306,10 @@ class Emulator:
         if fault.kind == "reset":
             sock = request.environ.get("werkzeug.socket")
             if sock is not None:
+                # Linger 0 makes the final close send RST; shutdown cuts the stream now, even though
+                # werkzeug's file objects still hold the descriptor.
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.close()
+                sock.shutdown(socket.SHUT_RDWR)
             raise ConnectionAborted("connection reset (injected)")
         if fault.kind == "slow":
             time.sleep(fault.delay)

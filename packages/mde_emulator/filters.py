@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import FrozenSet, Optional
 
-from mde_indicators.expiry import parse_iso
 from odata_query import ast, exceptions
 from odata_query.grammar import ODataLexer, ODataParser
 from odata_query.sql.sqlite import AstToSqliteSqlVisitor
+
+from mde_indicators.expiry import parse_iso
 
 from .store import LIST_FIELDS, service_time
 
@@ -36,6 +37,10 @@ class _Visitor(AstToSqliteSqlVisitor):
         if node.name in LIST_FIELDS:
             raise FilterError(f"'{node.name}' is a collection; use {node.name}/any(x: x eq '...')")
         return f'"{node.name}"'
+
+    def visit_NotEq(self, node: ast.NotEq) -> str:
+        # OData: null ne 'x' is true; SQL's != would drop rows whose column is NULL.
+        return "IS NOT"
 
     def visit_DateTime(self, node: ast.DateTime) -> str:
         return "'" + service_time(parse_iso(node.val)) + "'"

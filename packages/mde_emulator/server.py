@@ -18,8 +18,9 @@ from typing import Any, Dict, List, Optional
 
 import requests
 import trustme
-from mde_indicators.model import Model, load_model
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from mde_indicators.model import Model, load_model
 
 from .app import ADMIN_HEADER, Emulator
 from .faults import parse_fault

@@ -37,6 +37,10 @@ def certificate_credential(path: str, password: Optional[str] = None) -> Dict[st
     key = _PEM_KEY.search(pem)
     if not cert or not key:
         raise ConfigurationError(f"{path} must hold a PEM certificate and its private key.")
+    if b"BEGIN EC PRIVATE KEY" in key.group(0):
+        raise ConfigurationError(
+            f"{path} holds an EC key; Entra ID app certificates need an RSA key."
+        )
     der = base64.b64decode(b"".join(cert.group(1).split()))
     credential: Dict[str, Any] = {
         "private_key": key.group(0).decode("ascii"),
@@ -101,12 +105,16 @@ class TokenProvider:
         with self._lock:
             try:
                 if self._app is None:
-                    self._app = self._build()
+                    self._app = (
+                        self._build()
+                    )  # msal fetches the authority's OpenID configuration here
                 if isinstance(self._app, msal.ManagedIdentityClient):
                     result = self._app.acquire_token_for_client(resource=self._endpoints.resource)
                 else:
                     result = self._app.acquire_token_for_client(scopes=[self._endpoints.scope])
-            except (ValueError, requests.RequestException) as exc:
+            except ConfigurationError:
+                raise
+            except Exception as exc:
                 raise AuthenticationError(
                     f"Sign-in failed: {type(exc).__name__}: {_safe(exc)}"
                 ) from None

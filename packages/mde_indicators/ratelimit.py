@@ -14,6 +14,8 @@ from typing import Callable, Deque, Dict, List, Tuple
 from .errors import RateLimited
 from .model import Operation
 
+MARGIN = 1.05
+
 
 class RateBudget:
     def __init__(
@@ -33,7 +35,8 @@ class RateBudget:
         self._paused_until: Dict[str, float] = {}
 
     def _windows(self, op: Operation) -> List[Tuple[int, float]]:
-        return [(r.calls, r.seconds / self.scale) for r in op.rate_limits]
+        # A 5% margin: the service starts its window when a call arrives, a little after we send it.
+        return [(r.calls, r.seconds * MARGIN / self.scale) for r in op.rate_limits]
 
     def wait_time(self, op: Operation) -> float:
         """Seconds until one more call of op fits every window."""

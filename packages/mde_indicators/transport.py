@@ -103,10 +103,13 @@ class Transport:
         deadline = self._clock() + self.retry.max_total
         attempts, renewed = 0, False
         while True:
+            token = (
+                self.tokens.token()
+            )  # sign in first, so that the budget times the API call itself
             self.budget.acquire(op, max_wait=max(0.0, deadline - self._clock()))
             attempts += 1
             try:
-                response = self._send(op, target, params, json_body)
+                response = self._send(op, target, params, json_body, token)
             except requests.exceptions.SSLError as exc:
                 raise errors.TransportError(
                     f"TLS verification failed for {urlsplit(target).netloc}; "
@@ -149,8 +152,10 @@ class Transport:
     def _can_retry(self, attempts: int, delay: float, deadline: float) -> bool:
         return self.retry.has_attempts_left(attempts) and self._clock() + delay <= deadline
 
-    def _send(self, op: Operation, url: str, params: Any, json_body: Any) -> requests.Response:
-        headers = {"Authorization": "Bearer " + self.tokens.token(), "Accept": "application/json"}
+    def _send(
+        self, op: Operation, url: str, params: Any, json_body: Any, token: str
+    ) -> requests.Response:
+        headers = {"Authorization": "Bearer " + token, "Accept": "application/json"}
         started = time.monotonic()
         response = self.session.request(
             op.method,

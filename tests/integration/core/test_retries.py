@@ -1,0 +1,162 @@
+"""Retries over real HTTPS against injected faults: Retry-After honoured, bounded, POSTs included."""
+
+from __future__ import annotations
+
+import time
+from typing import Dict, List
+
+import pytest
+
+from mde_emulator import EmulatorServer
+from mde_indicators.errors import RateLimited, ServerError, TransportError
+from tests.conftest import make_client
+
+SHA = "a" * 64
+
+
+def calls(emulator: EmulatorServer, op: str) -> List[dict]:
+    return [e for e in emulator.requests_log() if e.get("op") == op]
+
+
+def test_429_waits_at_least_retry_after_then_succeeds(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    emulator.admin("POST", "faults", {"spec": "list:429,count=2,retry-after=1"})
+    client = make_client(emulator_env)
+    client.transport.tokens.token()
+    started = time.monotonic()
+    assert client.list_page()["value"] == []
+    assert time.monotonic() - started >= 2.0
+    log = calls(emulator, "ListIndicators")
+    assert [e["status"] for e in log] == [429, 429, 200]
+    assert log[1]["ts"] - log[0]["ts"] >= 1.0 and log[2]["ts"] - log[1]["ts"] >= 1.0
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_server_errors_are_retried_for_posts_too(
+    emulator: EmulatorServer, emulator_env: Dict[str, str], status: int
+) -> None:
+    emulator.admin("POST", "faults", {"spec": f"import:{status},count=2,retry-after=0"})
+    results = make_client(emulator_env).import_batch(
+        [
+            {
+                "indicatorValue": SHA,
+                "indicatorType": "FileSha256",
+                "action": "Block",
+                "title": "t",
+                "description": "d",
+            }
+        ]
+    )
+    assert results[0]["isFailed"] is False
+    assert [e["status"] for e in calls(emulator, "ImportIndicators")] == [status, status, 200]
+
+
+def test_connection_reset_is_retried(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    emulator.admin("POST", "faults", {"spec": "submit:reset"})
+    entity = make_client(emulator_env).submit(
+        {
+            "indicatorValue": SHA,
+            "indicatorType": "FileSha256",
+            "action": "Block",
+            "title": "t",
+            "description": "d",
+        }
+    )
+    assert entity["indicatorValue"] == SHA
+    assert [e["status"] for e in calls(emulator, "SubmitIndicator")] == ["reset", 200]
+    assert len(emulator.admin("GET", "indicators")["value"]) == 1
+
+
+def test_read_timeout_is_retried_and_the_upsert_does_not_duplicate(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    emulator.admin("POST", "faults", {"spec": "import:slow,delay=2"})
+    client = make_client(emulator_env, read_timeout=0.5)
+    body = {
+        "indicatorValue": SHA,
+        "indicatorType": "FileSha256",
+        "action": "Block",
+        "title": "t",
+        "description": "d",
+    }
+    assert client.import_batch([body])[0]["isFailed"] is False
+    time.sleep(2)  # let the slow first call finish on the server
+    assert len(emulator.admin("GET", "indicators")["value"]) == 1
+
+
+def test_retries_stop_after_the_attempt_budget(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    emulator.admin("POST", "faults", {"spec": "list:500,count=inf"})
+    with pytest.raises(ServerError):
+        make_client(emulator_env, max_attempts=3).list_page()
+    assert len(calls(emulator, "ListIndicators")) == 3
+
+
+def test_retry_after_beyond_the_time_budget_fails_fast_with_retry_after(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    emulator.admin("POST", "faults", {"spec": "list:429,count=inf,retry-after=60"})
+    started = time.monotonic()
+    with pytest.raises(RateLimited) as caught:
+        make_client(emulator_env, max_retry_seconds=5).list_page()
+    assert time.monotonic() - started < 5
+    assert caught.value.retry_after == 60
+    assert len(calls(emulator, "ListIndicators")) == 1
+
+
+def test_connection_refused_is_a_transport_error_after_retries(
+    emulator_env: Dict[str, str],
+) -> None:
+    env = dict(emulator_env, MDE_API_URL="https://127.0.0.1:9")
+    with pytest.raises(TransportError, match="attempt"):
+        make_client(env, max_attempts=2).list_page()
+
+
+def test_untrusted_certificate_is_refused_not_ignored(emulator_env: Dict[str, str]) -> None:
+    env = {k: v for k, v in emulator_env.items() if k != "MDE_CA_BUNDLE"}
+    client = make_client(env)
+    with pytest.raises(Exception, match=r"(?i)certificate|TLS"):
+        client.list_page()
+
+
+def test_documented_rate_limit_429s_are_honoured_under_scaled_limits(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    emulator.admin("POST", "limits", {"mode": "scaled:10"})
+    client = make_client(
+        emulator_env, rate_limit_scale=1_000_000.0
+    )  # the client budget off: let the server throttle
+    limit = emulator.model.operations["ImportIndicators"].rate_limits[0].calls
+    body = {
+        "indicatorValue": SHA,
+        "indicatorType": "FileSha256",
+        "action": "Block",
+        "title": "t",
+        "description": "d",
+    }
+    for _ in range(limit + 2):
+        client.import_batch([body])
+    statuses = [e["status"] for e in calls(emulator, "ImportIndicators")]
+    assert statuses.count(200) == limit + 2 and 429 in statuses
+
+
+def test_client_budget_avoids_429s_under_scaled_limits(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    emulator.admin("POST", "limits", {"mode": "scaled:20"})
+    client = make_client(emulator_env, rate_limit_scale=20.0)
+    limit = emulator.model.operations["ImportIndicators"].rate_limits[0].calls
+    body = {
+        "indicatorValue": SHA,
+        "indicatorType": "FileSha256",
+        "action": "Block",
+        "title": "t",
+        "description": "d",
+    }
+    for _ in range(limit + 2):
+        client.import_batch([body])
+    assert [e["status"] for e in calls(emulator, "ImportIndicators")] == [200] * (limit + 2)

@@ -1,0 +1,172 @@
+"""Many-item operations: batching at the schema's size, aligned per-item results, partial failures."""
+
+from __future__ import annotations
+
+from typing import Dict, List
+
+from mde_emulator import EmulatorServer
+from mde_indicators.results import Status
+from mde_indicators.service import IndicatorService
+from tests.conftest import make_client
+
+
+def sha(n: int) -> str:
+    return f"{n:064x}"
+
+
+def ops(emulator: EmulatorServer, op: str) -> List[dict]:
+    return [e for e in emulator.requests_log() if e.get("op") == op]
+
+
+def test_import_splits_batches_at_500_and_aligns_results(
+    emulator: EmulatorServer, service: IndicatorService
+) -> None:
+    items = [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 1202)]
+    results = service.import_indicators(items)
+    assert [e["items"] for e in ops(emulator, "ImportIndicators")] == [500, 500, 201]
+    assert [r.index for r in results] == list(range(1201))
+    assert all(r.status is Status.SUBMITTED and r.indicator_id for r in results)
+    stored = {
+        row["indicatorValue"]: row["id"] for row in emulator.admin("GET", "indicators")["value"]
+    }
+    assert all(stored[sha(r.index + 1)] == r.indicator_id for r in results)
+
+
+def test_invalid_and_duplicate_items_are_never_sent(
+    emulator: EmulatorServer, service: IndicatorService
+) -> None:
+    items = [
+        {"indicatorValue": "185.220.101.45", "action": "Block"},
+        {"indicatorValue": "10.0.0.1", "action": "Block"},
+        {"indicatorValue": "185.220.101.45 ", "action": "Block"},
+        {"indicatorValue": "bad.example", "action": "BlockAndRemediate"},
+    ]
+    results = service.import_indicators(items)
+    assert [r.status for r in results] == [
+        Status.SUBMITTED,
+        Status.INVALID,
+        Status.DUPLICATE,
+        Status.INVALID,
+    ]
+    assert results[1].reason_code == "ip_private" and "private" in results[1].reason
+    assert [e["items"] for e in ops(emulator, "ImportIndicators")] == [1]
+
+
+def test_partial_import_failures_are_reported_item_by_item(
+    emulator: EmulatorServer, service: IndicatorService
+) -> None:
+    emulator.admin("POST", "faults", {"spec": "import:partial,fraction=0.3,seed=7"})
+    results = service.import_indicators(
+        [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 101)]
+    )
+    failed = [r for r in results if r.status is Status.FAILED]
+    assert 10 < len(failed) < 60
+    assert all(r.reason_code == "import_item_failed" and "injected" in r.reason for r in failed)
+    assert len(emulator.admin("GET", "indicators")["value"]) == 100 - len(failed)
+
+
+def test_sign_in_failure_stops_the_run_and_fails_every_item(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    service = IndicatorService(make_client(emulator_env, client_secret="wrong"))
+    results = service.import_indicators(
+        [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 1001)]
+    )
+    assert {r.status for r in results} == {Status.FAILED}
+    assert {r.reason_code for r in results} == {"invalid_client"}
+    assert ops(emulator, "ImportIndicators") == []
+
+
+def test_throttling_beyond_the_budget_fails_the_rest_with_retry_after(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    emulator.admin("POST", "faults", {"spec": "import:429,count=inf,retry-after=120,after=1"})
+    service = IndicatorService(make_client(emulator_env, max_retry_seconds=5))
+    results = service.import_indicators(
+        [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 1201)]
+    )
+    assert [r.status for r in results[:500]] == [Status.SUBMITTED] * 500
+    assert {(r.status, r.http_status, r.retry_after) for r in results[500:]} == {
+        (Status.FAILED, 429, 120.0)
+    }
+    assert len(ops(emulator, "ImportIndicators")) == 2
+
+
+def test_a_batch_the_service_refuses_is_split_to_find_the_bad_item(
+    emulator: EmulatorServer, service: IndicatorService, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from mde_indicators.errors import BadRequest
+
+    real = service.client.import_batch
+
+    def picky(bodies):  # type: ignore[no-untyped-def]
+        if any(b["indicatorValue"] == sha(3) for b in bodies):
+            raise BadRequest("Hash value is invalid.", status=400, code="InvalidHashValue")
+        return real(bodies)
+
+    monkeypatch.setattr(service.client, "import_batch", picky)
+    results = service.import_indicators(
+        [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 9)]
+    )
+    assert [r.status for r in results] == [Status.SUBMITTED] * 2 + [Status.FAILED] + [
+        Status.SUBMITTED
+    ] * 5
+    assert results[2].reason_code == "InvalidHashValue"
+
+
+def test_submit_reports_updated_on_the_second_call(service: IndicatorService) -> None:
+    first = service.submit({"indicatorValue": "bad.example", "action": "Warn"})
+    second = service.submit({"indicatorValue": "bad.example", "action": "Warn", "severity": "High"})
+    assert (first.status, second.status) == (Status.SUBMITTED, Status.UPDATED)
+    assert first.indicator_id == second.indicator_id
+
+
+def test_delete_ids_falls_back_to_single_deletes_when_one_is_unknown(
+    emulator: EmulatorServer, service: IndicatorService
+) -> None:
+    ids = [
+        r.indicator_id
+        for r in service.import_indicators(
+            [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 4)]
+        )
+    ]
+    results = service.delete_ids([*ids, "424242", "abc", ids[0]])
+    assert [r.status for r in results] == [Status.DELETED] * 3 + [
+        Status.NOT_FOUND,
+        Status.INVALID,
+        Status.DUPLICATE,
+    ]
+    assert emulator.admin("GET", "indicators")["value"] == []
+
+
+def test_delete_values_looks_up_ids_then_batch_deletes(
+    emulator: EmulatorServer, service: IndicatorService
+) -> None:
+    service.import_indicators(
+        [
+            {"indicatorValue": v, "action": "Block"}
+            for v in ("bad.example", "185.220.101.45", sha(9))
+        ]
+    )
+    results = service.delete_values(
+        ["BAD.example", "185.220.101.45", "other.example", "not a value!"]
+    )
+    assert [r.status for r in results] == [
+        Status.DELETED,
+        Status.DELETED,
+        Status.NOT_FOUND,
+        Status.INVALID,
+    ]
+    assert [row["indicatorValue"] for row in emulator.admin("GET", "indicators")["value"]] == [
+        sha(9)
+    ]
+    assert len(ops(emulator, "BatchDeleteIndicators")) == 1
+
+
+def test_dry_run_validates_without_any_call(emulator: EmulatorServer) -> None:
+    results = IndicatorService(None).import_indicators(
+        [{"indicatorValue": sha(1), "action": "Block"}, {"indicatorValue": "x", "action": "Block"}],
+        dry_run=True,
+    )
+    assert [r.status for r in results] == [Status.DRY_RUN, Status.INVALID]
+    assert emulator.requests_log() == []
