@@ -28,10 +28,11 @@ from .indicators import ApiFailure, Caller, IndicatorsApi
 from .limits import RateLimiter, parse_mode, retry_after_header
 
 ADMIN_HEADER = "X-Emulator-Admin-Key"
+SOCKET_KEY = "mde_emulator.socket"
 
 
 class ConnectionAborted(ConnectionError):
-    """Raised after the socket was reset on purpose; werkzeug then writes nothing."""
+    """Raised after the socket was reset on purpose; the server then writes nothing."""
 
 
 def _json(body: Any, status: int = 200, headers: Optional[Dict[str, str]] = None) -> Response:
@@ -304,10 +305,10 @@ class Emulator:
     def apply_fault(self, request: Request, fault: Fault) -> Optional[Response]:
         """A response standing in for the real one, or None to go on (after a delay)."""
         if fault.kind == "reset":
-            sock = request.environ.get("werkzeug.socket")
+            sock = request.environ.get(SOCKET_KEY)
             if sock is not None:
                 # Linger 0 makes the final close send RST; shutdown cuts the stream now, even though
-                # werkzeug's file objects still hold the descriptor.
+                # the server's file objects still hold the descriptor.
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 sock.shutdown(socket.SHUT_RDWR)
             raise ConnectionAborted("connection reset (injected)")

@@ -117,10 +117,9 @@ def emulator(
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        server.server.serve_forever()
+        server.server.serve()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close() if hasattr(server, "server_close") else None
         server.stop()
         click.echo("# MDE emulator stopped", err=True)
