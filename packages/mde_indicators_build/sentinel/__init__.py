@@ -30,7 +30,9 @@ def request_bodies_for(
     """Every MDE import body the Submit playbook would send for a sample trigger payload (none is sent)."""
     payload = sample if isinstance(sample, dict) else load_sample(sample)
     http = RecordingHttp()
-    run_playbook(playbook(SUBMIT_FOR_TRIGGER[trigger]).template, payload, http, parameters=parameters)
+    run_playbook(
+        playbook(SUBMIT_FOR_TRIGGER[trigger]).template, payload, http, parameters=parameters
+    )
     return [request["body"] for request in http.sent]
 
 
@@ -40,5 +42,7 @@ def request_body_for(
     """The one import body a Submit playbook computes for a sample incident; None when it sends nothing."""
     bodies = request_bodies_for(sample, trigger, parameters or None)
     if len(bodies) > 1:
-        raise ValueError(f"the sample needs {len(bodies)} import requests; use request_bodies_for()")
+        raise ValueError(
+            f"the sample needs {len(bodies)} import requests; use request_bodies_for()"
+        )
     return bodies[0] if bodies else None

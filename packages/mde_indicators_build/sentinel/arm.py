@@ -94,7 +94,9 @@ class _Evaluator:
         assert isinstance(node, Call)
         function = self.functions.get(node.name.lower())
         if function is None:
-            raise EvaluationError(f"template function {node.name}() is outside the evaluated subset")
+            raise EvaluationError(
+                f"template function {node.name}() is outside the evaluated subset"
+            )
         return function(*[self.node(a) for a in node.args])
 
 
@@ -113,7 +115,9 @@ def _resource_id(type_: str, *names: str) -> str:
     )
 
 
-def deploy(template: Mapping[str, Any], parameters: Optional[Mapping[str, Any]] = None) -> Deployment:
+def deploy(
+    template: Mapping[str, Any], parameters: Optional[Mapping[str, Any]] = None
+) -> Deployment:
     """Resolve every template expression for the given parameter values (defaults otherwise)."""
     evaluator = _Evaluator(template, parameters or {})
     resources = [evaluator.value(r) for r in template["resources"]]

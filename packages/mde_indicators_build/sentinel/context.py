@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Sequence
 from urllib.parse import urlparse
 
 from mde_indicators.model import Model, load_model
@@ -38,7 +38,9 @@ def arr(values: Sequence[str]) -> str:
 
 def esc(expression: str) -> str:
     """HTML-escape a value inside a comment (entity values are attacker-controlled)."""
-    return f"replace(replace(replace(string({expression}), '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+    return (
+        f"replace(replace(replace(string({expression}), '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+    )
 
 
 @dataclass(frozen=True)
@@ -207,9 +209,3 @@ def build_context(model: Model | None = None) -> Dict[str, Any]:
         "resource_name": model.raw["permissions"]["resourceName"],
         "type_labels": ", ".join(e.label for e in kinds[:-1]) + f" or {kinds[-1].label}",
     }
-
-
-def check_entity_coverage(model: Model, kinds: Mapping[str, Any]) -> List[str]:
-    """Indicator types with a Sentinel mapping that no entity kind collects (a schema mistake)."""
-    covered = {t for e in entity_kinds(model) for t in e.types}
-    return [t.name for t in model.indicator_types.values() if t.sentinel and t.name not in covered]

@@ -124,11 +124,11 @@ def format_time(moment: datetime, fmt: str = "o") -> str:
     for match in _DOTNET.finditer(fmt):
         if match.start() != pos:
             raise EvaluationError(f"format {fmt!r}: {fmt[pos : match.start()]!r} is not supported")
-        token = match.group()
-        if token == "fff":
+        piece = match.group()
+        if piece == "fff":
             out.append(f"{moment.microsecond // 1000:03d}")
         else:
-            out.append(moment.strftime(pieces[token]) if token in pieces else token)
+            out.append(moment.strftime(pieces[piece]) if piece in pieces else piece)
         pos = match.end()
     if pos != len(fmt):
         raise EvaluationError(f"format {fmt!r}: {fmt[pos:]!r} is not supported")
@@ -143,7 +143,9 @@ def _timestamp(value: Any, fn: str) -> datetime:
 
 
 def _add_days(ts: Any, days: Any, fmt: str = "o") -> str:
-    return format_time(_timestamp(ts, "addDays") + timedelta(days=_need(days, "number", "addDays")), fmt)
+    return format_time(
+        _timestamp(ts, "addDays") + timedelta(days=_need(days, "number", "addDays")), fmt
+    )
 
 
 def _number_args(fn: str, args: tuple) -> List[Any]:
@@ -187,9 +189,11 @@ PURE: Dict[str, Callable[..., Any]] = {
     "createarray": lambda *a: list(a),
     "length": lambda a: len(_need(a, "str|list", "length")),
     "empty": lambda a: a is None or (isinstance(a, (str, list, dict)) and len(a) == 0),
-    "contains": lambda c, v: v in _need(c, "str|list|dict", "contains")
-    if not isinstance(c, list)
-    else any(_equals(v, x) for x in c),
+    "contains": lambda c, v: (
+        v in _need(c, "str|list|dict", "contains")
+        if not isinstance(c, list)
+        else any(_equals(v, x) for x in c)
+    ),
     "tolower": lambda a: _need(a, "str", "toLower").lower(),
     "toupper": lambda a: _need(a, "str", "toUpper").upper(),
     "trim": lambda a: _need(a, "str", "trim").strip(),

@@ -35,16 +35,30 @@ class FakeSentinel:
         if method == "post" and path == "/Incidents/Comment":
             body = inputs.get("body") or {}
             if not body.get("incidentArmId") or not isinstance(body.get("message"), str):
-                return Response(400, {"error": {"code": "BadRequest", "message": "Incident Arm id missing"}})
+                return Response(
+                    400, {"error": {"code": "BadRequest", "message": "Incident Arm id missing"}}
+                )
             if self.fail_comments:
-                return Response(403, {"error": {"code": "AuthorizationFailed", "message": "no Sentinel Responder role"}})
+                return Response(
+                    403,
+                    {
+                        "error": {
+                            "code": "AuthorizationFailed",
+                            "message": "no Sentinel Responder role",
+                        }
+                    },
+                )
             self.comments.append(body)
             return Response(200, {"properties": {"message": body["message"]}})
         if method == "get" and path.startswith("/Incidents/subscriptions/") and "/alerts/" in path:
             if self.incident is None:
-                return Response(404, {"error": {"code": "NotFound", "message": "The alert has no incident."}})
+                return Response(
+                    404, {"error": {"code": "NotFound", "message": "The alert has no incident."}}
+                )
             return Response(200, self.incident)
-        return Response(404, {"error": {"code": "NotFound", "message": f"{method} {path} is not emulated"}})
+        return Response(
+            404, {"error": {"code": "NotFound", "message": f"{method} {path} is not emulated"}}
+        )
 
 
 class EmulatorHttp:
@@ -75,7 +89,10 @@ class EmulatorHttp:
         parts = urlsplit(inputs["uri"])
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self.hosts:
-            return Response(599, {"error": {"code": "UnknownHost", "message": f"{origin} is not an MDE API host"}})
+            return Response(
+                599,
+                {"error": {"code": "UnknownHost", "message": f"{origin} is not an MDE API host"}},
+            )
         auth = inputs.get("authentication") or {}
         headers = dict(inputs.get("headers") or {})
         if auth.get("type") == "ManagedServiceIdentity":
@@ -105,10 +122,14 @@ class RecordingHttp:
 
     def __call__(self, inputs: Dict[str, Any]) -> Response:
         self.sent.append(inputs)
-        return Response(503, {"error": {"code": "NotSent", "message": "offline: the request was not sent"}})
+        return Response(
+            503, {"error": {"code": "NotSent", "message": "offline: the request was not sent"}}
+        )
 
 
-def workflow_of(template: Mapping[str, Any], parameters: Optional[Mapping[str, Any]] = None) -> Tuple[Dict[str, Any], Dict[str, Any], str]:
+def workflow_of(
+    template: Mapping[str, Any], parameters: Optional[Mapping[str, Any]] = None
+) -> Tuple[Dict[str, Any], Dict[str, Any], str]:
     """(definition, workflow parameter values, workflow name) as Azure would deploy them."""
     deployment = deploy(template, parameters)
     workflow = deployment.resource("Microsoft.Logic/workflows")
@@ -127,7 +148,9 @@ def run_playbook(
 ) -> Tuple[RunResult, FakeSentinel]:
     definition, values, name = workflow_of(template, parameters)
     sentinel = sentinel or FakeSentinel()
-    result = Runner(definition, values, http, sentinel, workflow_name=name, now=now).run(trigger_body)
+    result = Runner(definition, values, http, sentinel, workflow_name=name, now=now).run(
+        trigger_body
+    )
     return result, sentinel
 
 

@@ -41,6 +41,7 @@ def environment() -> jinja2.Environment:
         extensions=["jinja2.ext.do"],
         autoescape=False,  # noqa: S701 - JSON and Markdown, not HTML
     )
+    env.policies["json.dumps_kwargs"] = {"sort_keys": False}  # keep the schema's order
     env.filters["fromjson"] = json.loads
     env.filters["uriencode"] = lambda s: quote(str(s), safe="")
     return env
@@ -70,17 +71,23 @@ def arm_connector_parts(model: Any) -> Dict[str, Any]:
     return {"swagger_arm": swagger, "oauth_arm": oauth, "swagger_redirect": CONSENT_REDIRECT}
 
 
-def render_all() -> List[Rendered]:
+def render_all(model: Any = None) -> List[Rendered]:
     env = environment()
-    ctx = build_context()
+    ctx = build_context(model)
     solution = ctx["solution"]
     out: List[Rendered] = []
     connector = ctx["config"]["connector"]
     swagger = swagger_document(ctx["model"])
-    connector_ctx = dict(ctx, connector=connector, swagger=swagger, **arm_connector_parts(ctx["model"]))
-    template = _json(env.get_template(connector["template"]).render(connector_ctx), connector["name"])
+    connector_ctx = dict(
+        ctx, connector=connector, swagger=swagger, **arm_connector_parts(ctx["model"])
+    )
+    template = _json(
+        env.get_template(connector["template"]).render(connector_ctx), connector["name"]
+    )
     readme = env.get_template(connector["readme"]).render(
-        connector_ctx, pb=connector, deploy_url=f"{solution['deployBaseUrl']}/{connector['name']}/azuredeploy.json"
+        connector_ctx,
+        pb=connector,
+        deploy_url=f"{solution['deployBaseUrl']}/{connector['name']}/azuredeploy.json",
     )
     extra = {
         "apiDefinition.swagger.json": swagger,
@@ -90,7 +97,9 @@ def render_all() -> List[Rendered]:
     for pb in ctx["config"]["playbooks"]:
         template = _json(env.get_template(pb["template"]).render(ctx, pb=pb), pb["name"])
         readme = env.get_template(pb["readme"]).render(
-            ctx, pb=pb, template=template,
+            ctx,
+            pb=pb,
+            template=template,
             deploy_url=f"{solution['deployBaseUrl']}/{pb['name']}/azuredeploy.json",
         )
         out.append(Rendered(pb["name"], "playbook", template, readme, {}))

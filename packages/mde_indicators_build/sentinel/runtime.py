@@ -114,7 +114,7 @@ class Runner:
             if target is None:
                 if node.safe:
                     return None
-                raise EvaluationError(f"cannot select {key!r} from null")
+                raise EvaluationError(f"cannot read property {key!r} of null")
             if isinstance(target, dict) and isinstance(key, str):
                 if key in target:
                     return target[key]
@@ -122,7 +122,7 @@ class Runner:
                 if -len(target) <= key < len(target):
                     return target[key]
             else:
-                raise EvaluationError(f"cannot select {key!r} from {type(target).__name__}")
+                raise EvaluationError(f"cannot read property {key!r} of a {type(target).__name__}")
             if node.safe:
                 return None
             raise EvaluationError(f"property {key!r} does not exist")
@@ -135,7 +135,9 @@ class Runner:
             raise EvaluationError(f"{node.name}() is outside the evaluated subset")
         try:
             return function(*args)
-        except TypeError as exc:
+        except EvaluationError:
+            raise
+        except (TypeError, ValueError, IndexError) as exc:
             raise EvaluationError(f"{node.name}(): {exc}") from None
 
     def fn_parameters(self, name: str) -> Any:
@@ -207,9 +209,7 @@ class Runner:
         pending = dict(actions)
         done: Dict[str, str] = {}
         while pending:
-            ready = [
-                n for n, a in pending.items() if all(d in done for d in a.get("runAfter", {}))
-            ]
+            ready = [n for n, a in pending.items() if all(d in done for d in a.get("runAfter", {}))]
             if not ready:
                 raise EvaluationError(f"runAfter cannot be satisfied for {sorted(pending)}")
             for name in ready:
@@ -297,7 +297,9 @@ class Runner:
 
     def do_select(self, action: Mapping[str, Any], result: ActionResult) -> None:
         source = self.value(action["inputs"]["from"])
-        result.outputs = {"body": self._each(source, lambda _: self.value(action["inputs"]["select"]))}
+        result.outputs = {
+            "body": self._each(source, lambda _: self.value(action["inputs"]["select"]))
+        }
 
     def condition(self, expression: Any) -> bool:
         """An If/Query condition: a boolean expression string or the designer's object form."""

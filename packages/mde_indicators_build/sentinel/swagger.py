@@ -33,7 +33,9 @@ def _words(name: str) -> str:
 
 
 def _property(model: Model, f: Field, request: bool) -> Dict[str, Any]:
-    prop: Dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in _TYPES[f.type].items()}
+    prop: Dict[str, Any] = {
+        k: (dict(v) if isinstance(v, dict) else v) for k, v in _TYPES[f.type].items()
+    }
     prop.update({"description": f.doc, "x-ms-summary": f.label})
     if f.enum:
         values = model.enum_values(f.enum)
@@ -83,7 +85,9 @@ def definitions(model: Model) -> Dict[str, Any]:
         },
         "ImportResults": {
             "type": "object",
-            "properties": {"value": {"type": "array", "items": {"$ref": "#/definitions/ImportResult"}}},
+            "properties": {
+                "value": {"type": "array", "items": {"$ref": "#/definitions/ImportResult"}}
+            },
         },
         "Error": {
             "type": "object",
@@ -91,7 +95,11 @@ def definitions(model: Model) -> Dict[str, Any]:
                 "error": {
                     "type": "object",
                     "properties": {
-                        "code": {"type": "string", "enum": list(model.errors), "x-ms-summary": "Error code"},
+                        "code": {
+                            "type": "string",
+                            "enum": list(model.errors),
+                            "x-ms-summary": "Error code",
+                        },
                         "message": {"type": "string", "x-ms-summary": "Message"},
                         "target": {"type": "string", "x-ms-summary": "Request ID"},
                     },
@@ -123,12 +131,32 @@ def _operation(model: Model, name: str) -> Dict[str, Any]:
     if name == "ListIndicators":
         filterable = ", ".join(f.name for f in model.filterable_fields)
         params += [
-            {"name": "$filter", "in": "query", "type": "string", "x-ms-summary": "Filter",
-             "description": f"OData filter on {filterable}; double single quotes inside string literals."},
-            {"name": "$top", "in": "query", "type": "integer", "format": "int32", "minimum": 0,
-             "maximum": op.max_top, "x-ms-summary": "Top", "x-ms-visibility": "advanced"},
-            {"name": "$skip", "in": "query", "type": "integer", "format": "int32", "minimum": 0,
-             "x-ms-summary": "Skip", "x-ms-visibility": "advanced"},
+            {
+                "name": "$filter",
+                "in": "query",
+                "type": "string",
+                "x-ms-summary": "Filter",
+                "description": f"OData filter on {filterable}; double single quotes inside string literals.",
+            },
+            {
+                "name": "$top",
+                "in": "query",
+                "type": "integer",
+                "format": "int32",
+                "minimum": 0,
+                "maximum": op.max_top,
+                "x-ms-summary": "Top",
+                "x-ms-visibility": "advanced",
+            },
+            {
+                "name": "$skip",
+                "in": "query",
+                "type": "integer",
+                "format": "int32",
+                "minimum": 0,
+                "x-ms-summary": "Skip",
+                "x-ms-visibility": "advanced",
+            },
         ]
         ok = {"description": "OK", "schema": {"$ref": "#/definitions/IndicatorList"}}
     elif name in ("GetIndicator", "SubmitIndicator"):
@@ -145,8 +173,13 @@ def _operation(model: Model, name: str) -> Dict[str, Any]:
             "type": "object",
             "required": [op.body_key],
             "properties": {
-                op.body_key: {"type": "array", "minItems": 1, "maxItems": op.batch_size, "items": items,
-                              "x-ms-summary": _words(op.body_key)}
+                op.body_key: {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": op.batch_size,
+                    "items": items,
+                    "x-ms-summary": _words(op.body_key),
+                }
             },
         }
         params.append(_body("body", schema, _words(op.body_key)))
@@ -159,7 +192,10 @@ def _operation(model: Model, name: str) -> Dict[str, Any]:
         "description": op.doc,
         "x-ms-visibility": "important",
         "parameters": params,
-        "responses": {status: ok, "default": {"description": "Error", "schema": {"$ref": "#/definitions/Error"}}},
+        "responses": {
+            status: ok,
+            "default": {"description": "Error", "schema": {"$ref": "#/definitions/Error"}},
+        },
     }
 
 
@@ -187,8 +223,13 @@ def swagger_document(model: Model, cloud: Optional[str] = None) -> Dict[str, Any
         "parameters": {},
         "responses": {},
         "securityDefinitions": {
-            SECURITY: {"type": "oauth2", "flow": "accessCode", "authorizationUrl": authorize,
-                       "tokenUrl": authorize, "scopes": {}}
+            SECURITY: {
+                "type": "oauth2",
+                "flow": "accessCode",
+                "authorizationUrl": authorize,
+                "tokenUrl": authorize,
+                "scopes": {},
+            }
         },
         "security": [{SECURITY: []}],
         "tags": [],
