@@ -180,7 +180,7 @@ def sentinel_ci_rules(template: Mapping[str, Any]) -> Report:
         ):
             match = re.fullmatch(r"\[variables\('([^']+)'\)\]", str(value), re.I)
             report.check(
-                bool(match) and match.group(1) in variables,
+                match is not None and match.group(1) in variables,
                 f"connection {where} {value!r} is not [variables('X')]",
             )
     report.check(len(workflows) == 1, f"{len(workflows)} workflows; exactly one expected")

@@ -11,8 +11,8 @@ from typing import Any, Dict, List, Mapping, Set, Tuple
 from mde_indicators.model import Model
 
 from .context import clouds, entity_kinds
+from .definition import walk_actions
 from .expressions import Literal, calls, parse_wdl_string, template_nodes
-from .runtime import walk_actions
 
 
 def string_literals(text: str) -> Set[str]:
@@ -41,7 +41,7 @@ def swagger_problems(swagger: Mapping[str, Any], model: Model) -> List[str]:
     out: List[str] = []
     defs = swagger["definitions"]
     given = defs["IndicatorInput"]["properties"]
-    expect = [
+    expect: List[Tuple[str, Any, Any]] = [
         ("request fields", list(given), [f.name for f in model.request_fields]),
         (
             "required fields",

@@ -203,6 +203,7 @@ def build_context(model: Model | None = None) -> Dict[str, Any]:
         "ops": ops,
         "result": result_fields,
         "fields": model.fields,
+        "wire": {name: name for name in model.fields},  # wire names, so a typo fails the render
         "alert_actions": [a.name for a in model.actions.values() if a.requires_generate_alert],
         "resource_app_id": model.resource_app_id,
         "roles": model.roles,

@@ -17,7 +17,8 @@ import requests
 from mde_indicators.model import load_model
 
 from .arm import deploy
-from .runtime import Response, Runner, RunResult
+from .definition import Response, RunResult
+from .runtime import Runner
 
 
 @dataclass

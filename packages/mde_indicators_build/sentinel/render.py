@@ -48,6 +48,8 @@ def environment() -> jinja2.Environment:
 
 
 def _json(text: str, source: str) -> Dict[str, Any]:
+    if "{{" in text or "{%" in text:
+        raise ValueError(f"{source}: a jinja expression was left unrendered (nested in a string?)")
     try:
         data: Dict[str, Any] = json.loads(text)
     except json.JSONDecodeError as exc:

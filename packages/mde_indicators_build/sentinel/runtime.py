@@ -7,14 +7,13 @@ handlers the caller supplies (the MDE emulator, a Sentinel stand-in). No retries
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
+from .definition import ActionResult, ConnectorHandler, HttpHandler, Response, RunResult, _children
 from .expressions import Access, Call, Literal, Node, Template, parse_wdl_string
 from .functions import PURE, EvaluationError, format_time, to_string
 
-STATUSES = ("Succeeded", "Failed", "Skipped", "TimedOut")
 SUPPORTED_ACTIONS = frozenset(
     "Compose InitializeVariable SetVariable AppendToStringVariable AppendToArrayVariable "
     "IncrementVariable Query Select If Foreach Scope Http ApiConnection Terminate".split()
@@ -22,38 +21,10 @@ SUPPORTED_ACTIONS = frozenset(
 VARIABLE_TYPES = {"String": str, "Integer": int, "Array": list, "Boolean": bool, "Object": dict}
 
 
-@dataclass
-class Response:
-    status: int
-    body: Any = None
-    headers: Dict[str, str] = field(default_factory=dict)
-
-
-HttpHandler = Callable[[Dict[str, Any]], Response]
-ConnectorHandler = Callable[[str, Dict[str, Any]], Response]
-
-
-@dataclass
-class ActionResult:
-    name: str
-    status: str
-    inputs: Any = None
-    outputs: Any = None
-    error: Optional[str] = None
-
-
 class Terminated(Exception):
     def __init__(self, status: str, error: Any) -> None:
         super().__init__(status)
         self.status, self.error = status, error
-
-
-@dataclass
-class RunResult:
-    status: str
-    actions: Dict[str, ActionResult]
-    error: Any = None
-    http_requests: List[Dict[str, Any]] = field(default_factory=list)
 
 
 _PARSED: Dict[str, Template] = {}
@@ -383,26 +354,3 @@ class Runner:
         inputs = self.value(action["inputs"])
         result.inputs = inputs
         raise Terminated(inputs["runStatus"], inputs.get("runError"))
-
-
-def _children(action: Mapping[str, Any]) -> List[Mapping[str, Any]]:
-    out = [action.get("actions") or {}]
-    if "else" in action:
-        out.append(action["else"].get("actions") or {})
-    for case in (action.get("cases") or {}).values():
-        out.append(case.get("actions") or {})
-    if "default" in action:
-        out.append(action["default"].get("actions") or {})
-    return out
-
-
-def walk_actions(
-    actions: Mapping[str, Any], parents: Tuple[str, ...] = ()
-) -> List[Tuple[str, Mapping[str, Any], Tuple[str, ...], Mapping[str, Any]]]:
-    """(name, action, enclosing action names, sibling container) for every action, depth first."""
-    out = []
-    for name, action in actions.items():
-        out.append((name, action, parents, actions))
-        for child in _children(action):
-            out.extend(walk_actions(child, (*parents, name)))
-    return out

@@ -15,7 +15,7 @@ from mde_indicators.model import Field, Model
 
 SECURITY = "oauth2-auth"
 CONSENT_REDIRECT = "https://global.consent.azure-apim.net/redirect"
-_TYPES = {
+_TYPES: Dict[str, Dict[str, Any]] = {
     "string": {"type": "string"},
     "text": {"type": "string"},
     "enum": {"type": "string"},

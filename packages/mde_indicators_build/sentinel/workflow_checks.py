@@ -6,8 +6,10 @@ limits hold (names <= 80, nesting <= 8, <= 500 actions ...), and every expressio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Mapping, Set, Tuple
 
+from .definition import STATUSES, _children, walk_actions
 from .expressions import (
     Call,
     ExpressionError,
@@ -17,7 +19,7 @@ from .expressions import (
     template_nodes,
 )
 from .functions import KNOWN, PURE
-from .runtime import STATUSES, SUPPORTED_ACTIONS, Runner, _children, walk_actions
+from .runtime import SUPPORTED_ACTIONS, Runner
 
 # MicrosoftDocs/azure-docs articles/logic-apps/logic-apps-limits-and-config.md (definition limits)
 LIMITS = {
@@ -157,31 +159,12 @@ def check_workflow(
             for pred in _predecessors(n, container):
                 reachable.add(pred)
                 reachable |= _descendants(container[pred])
-        count += _check_expressions(
-            name,
-            _own(action),
-            reachable,
-            parents,
-            foreach,
-            variables,
-            declared_params,
-            connections,
-            problems,
-            kind,
-        )
+        item_scope = kind in ("Select", "Query") or any(p in foreach for p in parents)
+        scope = _Scope(reachable, parents, foreach, variables, declared_params, item_scope)
+        count += _check_expressions(name, _own(action), scope, problems)
+    trigger_scope = _Scope(set(), (), foreach, variables, declared_params, False)
     for name, trigger in triggers.items():
-        count += _check_expressions(
-            name,
-            trigger,
-            set(),
-            (),
-            foreach,
-            variables,
-            declared_params,
-            connections,
-            problems,
-            "trigger",
-        )
+        count += _check_expressions(name, trigger, trigger_scope, problems)
     for key in sorted(connection_keys_used(definition) - set(connections)):
         problems.append(
             f"$connections['{key}'] is used but not declared in the workflow's parameters"
@@ -216,20 +199,22 @@ def dep_cycle(start: str, container: Mapping[str, Any]) -> bool:
     return start in _predecessors(start, container)
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """What an expression at one place of the workflow may refer to."""
+
+    reachable: Set[str]
+    parents: Tuple[str, ...]
+    foreach: Set[str]
+    variables: Set[str]
+    params: Mapping[str, Any]
+    item_scope: bool
+
+
 def _check_expressions(
-    name: str,
-    raw: Mapping[str, Any],
-    reachable: Set[str],
-    parents: Tuple[str, ...],
-    foreach: Set[str],
-    variables: Set[str],
-    params: Mapping[str, Any],
-    connections: Mapping[str, Any],
-    problems: List[str],
-    kind: str,
+    name: str, raw: Mapping[str, Any], scope: _Scope, problems: List[str]
 ) -> int:
     count = 0
-    item_scope = kind in ("Select", "Query") or any(p in foreach for p in parents)
     for where, text in _strings(raw, name):
         count += 1
         if is_arm_expression(text):
@@ -247,32 +232,11 @@ def _check_expressions(
             problems.append(f"{where}: expression longer than {LIMITS['expression']} characters")
         for node in nodes:
             for call in calls(node):
-                problems.extend(
-                    f"{where}: {p}"
-                    for p in _check_call(
-                        call,
-                        reachable,
-                        parents,
-                        foreach,
-                        variables,
-                        params,
-                        connections,
-                        item_scope,
-                    )
-                )
+                problems.extend(f"{where}: {p}" for p in _check_call(call, scope))
     return count
 
 
-def _check_call(
-    call: Call,
-    reachable: Set[str],
-    parents: Tuple[str, ...],
-    foreach: Set[str],
-    variables: Set[str],
-    params: Mapping[str, Any],
-    connections: Mapping[str, Any],
-    item_scope: bool,
-) -> List[str]:
+def _check_call(call: Call, scope: _Scope) -> List[str]:
     fn = call.name.lower()
     if fn not in KNOWN:
         return [f"unknown function {call.name}()"]
@@ -280,15 +244,15 @@ def _check_call(
     if fn not in PURE and not hasattr(Runner, f"fn_{fn}"):
         out.append(f"{call.name}() is outside the offline evaluator's subset")
     arg = call.args[0].value if call.args and hasattr(call.args[0], "value") else None
-    if fn in REFERENCING and arg not in reachable:
+    if fn in REFERENCING and arg not in scope.reachable:
         out.append(f"{call.name}({arg!r}) does not refer to an action that has run before")
-    if (fn == "items" and arg not in parents) or (fn == "items" and arg not in foreach):
+    if fn == "items" and (arg not in scope.parents or arg not in scope.foreach):
         out.append(f"items({arg!r}) is not inside that Foreach")
-    if fn == "item" and not item_scope:
+    if fn == "item" and not scope.item_scope:
         out.append("item() outside a Select, Query or Foreach")
-    if fn == "variables" and arg not in variables:
+    if fn == "variables" and arg not in scope.variables:
         out.append(f"variables({arg!r}) is never initialized")
-    if fn == "parameters" and arg not in params:
+    if fn == "parameters" and arg not in scope.params:
         out.append(f"parameters({arg!r}) is not a workflow parameter")
     return out
 

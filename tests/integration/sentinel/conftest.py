@@ -9,9 +9,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 from mde_emulator import EmulatorServer
+from mde_indicators_build.sentinel.definition import RunResult
 from mde_indicators_build.sentinel.offline import EmulatorHttp, FakeSentinel, run_playbook
 from mde_indicators_build.sentinel.render import render_all
-from mde_indicators_build.sentinel.runtime import RunResult
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "sentinel"
 
