@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any, Dict
+
 from odata_query.grammar import ODataLexer, ODataParser
 
 from .conftest import Harness, sample
@@ -67,3 +70,28 @@ def test_no_indicator_entities_means_nothing_to_remove(harness: Harness) -> None
     result, sentinel = harness.run(REMOVE, sample("incident-no-indicators.json"))
     assert result.status == "Succeeded" and harness.api_calls("ListIndicators") == []
     assert "nothing to remove" in sentinel.comments[0]["message"]
+
+
+def _hash_incident(count: int) -> Dict[str, Any]:
+    payload = copy.deepcopy(sample("incident-all-kinds.json"))
+    first = payload["object"]["properties"]["relatedEntities"][0]
+    entities = []
+    for n in range(count):
+        entity = copy.deepcopy(first)
+        entity["properties"]["hashValue"] = f"{n:064x}"
+        entities.append(entity)
+    payload["object"]["properties"]["relatedEntities"] = entities
+    return payload
+
+
+def test_lookups_are_chunked_and_each_chunk_is_deleted(harness: Harness, playbooks: Any) -> None:
+    from mde_indicators_build.sentinel.context import load_config
+
+    chunk = next(p for p in load_config()["playbooks"] if p["name"] == REMOVE)["filterChunkSize"]
+    payload = _hash_incident(chunk + 5)
+    harness.run(SUBMIT, payload)
+    result, sentinel = harness.run(REMOVE, payload)
+    assert result.status == "Succeeded" and harness.indicators() == []
+    assert [c["items"] for c in harness.api_calls("ListIndicators")] == [chunk, 5]
+    assert [c["items"] for c in harness.api_calls("BatchDeleteIndicators")] == [chunk, 5]
+    assert f"{chunk + 5} removed, 0 not found" in sentinel.comments[0]["message"]
