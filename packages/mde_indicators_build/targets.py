@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable, List
 
 from . import wheel
+from .sentinel import bundle as sentinel
 
 
 @dataclass(frozen=True)
@@ -19,4 +20,10 @@ class Target:
 
 TARGETS: List[Target] = [
     Target("wheel", "Python wheel of the core, CLI and emulator", wheel.build, wheel.verify),
+    Target(
+        "sentinel",
+        "Microsoft Sentinel playbooks and custom connector (ARM templates, readmes, zip)",
+        sentinel.build,
+        sentinel.verify,
+    ),
 ]

@@ -1,0 +1,159 @@
+"""Run a rendered playbook offline: deploy its template, feed its trigger a sample payload, and answer its calls.
+
+HTTP actions go to the MDE emulator over real HTTPS with a managed-identity token for the action's
+audience (EmulatorHttp), or are only recorded (RecordingHttp); the Sentinel connector is a stand-in.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import urlsplit
+
+import requests
+from mde_indicators.model import load_model
+
+from .arm import deploy
+from .definition import Response, RunResult
+from .runtime import Runner
+
+
+@dataclass
+class FakeSentinel:
+    """The azuresentinel managed connector, as far as the playbooks use it."""
+
+    incident: Optional[Dict[str, Any]] = None  # what "Alert - Get incident" returns
+    fail_comments: bool = False
+    comments: List[Dict[str, Any]] = field(default_factory=list)
+    calls: List[Tuple[str, str]] = field(default_factory=list)
+
+    def __call__(self, connection: str, inputs: Dict[str, Any]) -> Response:
+        method, path = inputs["method"].lower(), inputs["path"]
+        self.calls.append((method, path))
+        if method == "post" and path == "/Incidents/Comment":
+            body = inputs.get("body") or {}
+            if not body.get("incidentArmId") or not isinstance(body.get("message"), str):
+                return Response(
+                    400, {"error": {"code": "BadRequest", "message": "Incident Arm id missing"}}
+                )
+            if self.fail_comments:
+                return Response(
+                    403,
+                    {
+                        "error": {
+                            "code": "AuthorizationFailed",
+                            "message": "no Sentinel Responder role",
+                        }
+                    },
+                )
+            self.comments.append(body)
+            return Response(200, {"properties": {"message": body["message"]}})
+        if method == "get" and path.startswith("/Incidents/subscriptions/") and "/alerts/" in path:
+            if self.incident is None:
+                return Response(
+                    404, {"error": {"code": "NotFound", "message": "The alert has no incident."}}
+                )
+            return Response(200, self.incident)
+        return Response(
+            404, {"error": {"code": "NotFound", "message": f"{method} {path} is not emulated"}}
+        )
+
+
+class EmulatorHttp:
+    """Http actions against the MDE emulator: the cloud's API host is mapped to the emulator, and the
+    managed-identity token is fetched from the emulator's identity endpoint for the action's audience."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.base = env["MDE_API_URL"].rstrip("/")
+        self.ca = env["MDE_CA_BUNDLE"]
+        self.identity = (env["IDENTITY_ENDPOINT"], env["IDENTITY_HEADER"])
+        self.hosts = {c.api_url.rstrip("/") for c in load_model().clouds.values()}
+        self.sent: List[Dict[str, Any]] = []
+
+    def token(self, audience: str) -> str:
+        endpoint, secret = self.identity
+        response = requests.get(
+            endpoint,
+            params={"resource": audience, "api-version": "2019-08-01"},
+            headers={"X-IDENTITY-HEADER": secret},
+            verify=self.ca,
+            timeout=30,
+        )
+        response.raise_for_status()
+        token: str = response.json()["access_token"]
+        return token
+
+    def __call__(self, inputs: Dict[str, Any]) -> Response:
+        parts = urlsplit(inputs["uri"])
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self.hosts:
+            return Response(
+                599,
+                {"error": {"code": "UnknownHost", "message": f"{origin} is not an MDE API host"}},
+            )
+        auth = inputs.get("authentication") or {}
+        headers = dict(inputs.get("headers") or {})
+        if auth.get("type") == "ManagedServiceIdentity":
+            headers["Authorization"] = f"Bearer {self.token(auth['audience'])}"
+        self.sent.append(inputs)
+        response = requests.request(
+            inputs["method"],
+            self.base + parts.path,
+            params=inputs.get("queries"),
+            json=inputs.get("body"),
+            headers=headers,
+            verify=self.ca,
+            timeout=60,
+        )
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = response.text
+        return Response(response.status_code, body, dict(response.headers))
+
+
+class RecordingHttp:
+    """Http actions that are recorded but never sent (they fail, as an unreachable host would)."""
+
+    def __init__(self) -> None:
+        self.sent: List[Dict[str, Any]] = []
+
+    def __call__(self, inputs: Dict[str, Any]) -> Response:
+        self.sent.append(inputs)
+        return Response(
+            503, {"error": {"code": "NotSent", "message": "offline: the request was not sent"}}
+        )
+
+
+def workflow_of(
+    template: Mapping[str, Any], parameters: Optional[Mapping[str, Any]] = None
+) -> Tuple[Dict[str, Any], Dict[str, Any], str]:
+    """(definition, workflow parameter values, workflow name) as Azure would deploy them."""
+    deployment = deploy(template, parameters)
+    workflow = deployment.resource("Microsoft.Logic/workflows")
+    props = workflow["properties"]
+    values = {k: v["value"] for k, v in props.get("parameters", {}).items()}
+    return props["definition"], values, workflow["name"]
+
+
+def run_playbook(
+    template: Mapping[str, Any],
+    trigger_body: Any,
+    http: Any,
+    sentinel: Optional[FakeSentinel] = None,
+    parameters: Optional[Mapping[str, Any]] = None,
+    now: Optional[datetime] = None,
+) -> Tuple[RunResult, FakeSentinel]:
+    definition, values, name = workflow_of(template, parameters)
+    sentinel = sentinel or FakeSentinel()
+    result = Runner(definition, values, http, sentinel, workflow_name=name, now=now).run(
+        trigger_body
+    )
+    return result, sentinel
+
+
+def load_sample(path: Any) -> Any:
+    return json.loads(Path(path).read_text("utf-8"))
