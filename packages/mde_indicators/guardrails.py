@@ -151,15 +151,7 @@ class Guardrails:
             itype, action = p.body["indicatorType"], p.body["action"]
             reason = self(p.body["indicatorValue"], itype) if self.blocks(action) else None
             if reason:
-                p.result = ItemResult(
-                    p.index,
-                    p.checked.value,
-                    Status.PROTECTED,
-                    indicator_type=itype,
-                    action=action,
-                    reason_code="protected",
-                    reason=reason,
-                )
+                settle([p], Status.PROTECTED, reason, "protected")
                 p.body = {}
                 count += 1
         return count
@@ -177,14 +169,14 @@ def _ascii_domain(host: str, strict: bool = True) -> str:
     return name
 
 
-def refuse(prepared: Sequence[Prepared], reason: str, code: str = "max_changes") -> None:
-    """Settle every still-pending item as failed with reason: the run stopped before writing."""
-    for p in prepared:
+def settle(pending: Iterable[Prepared], status: Status, reason: str, code: Optional[str]) -> None:
+    """Give every still-unsettled item the same result (a dry run, or a run refused before writing)."""
+    for p in pending:
         if p.result is None:
             p.result = ItemResult(
                 p.index,
                 p.checked.value,
-                Status.FAILED,
+                status,
                 indicator_type=p.body.get("indicatorType"),
                 action=p.body.get("action"),
                 reason_code=code,
@@ -210,21 +202,13 @@ def guarded_import(
         guardrails.apply(prepared)
     pending = [p for p in prepared if p.result is None]
     if max_changes is not None and len(pending) > max_changes:
-        refuse(
-            pending,
+        reason = (
             f"Nothing sent: {len(pending):,} indicators would change, more than --max-changes "
-            f"{max_changes:,}.",
+            f"{max_changes:,}."
         )
+        settle(pending, Status.FAILED, reason, "max_changes")
     elif dry_run:
-        for p in pending:
-            p.result = ItemResult(
-                p.index,
-                p.checked.value,
-                Status.DRY_RUN,
-                indicator_type=p.body.get("indicatorType"),
-                action=p.body.get("action"),
-                reason="Valid; not sent (dry run).",
-            )
+        settle(pending, Status.DRY_RUN, "Valid; not sent (dry run).", None)
     else:
         service.send_prepared(pending, progress=progress)
     return [p.result for p in prepared if p.result is not None]
