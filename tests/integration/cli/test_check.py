@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from mde_emulator import EmulatorServer
 from mde_indicators.cli import main
 from mde_indicators.cli.progress import Reporter
@@ -16,7 +15,7 @@ from rich.console import Console
 
 from tests.conftest import CANARY_SECRET
 
-from .conftest import Run, api_calls, rows, writes
+from .conftest import Run, api_calls, rows, runner, writes
 
 
 def canary_env(emulator: EmulatorServer) -> dict:
@@ -118,9 +117,9 @@ severity = "High"
 
 
 def test_every_verb_has_help_with_examples() -> None:
-    runner = CliRunner()
+    cli = runner()
     for name in main.list_commands(None):  # type: ignore[arg-type]
-        result = runner.invoke(main, [name, "--help"])
+        result = cli.invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
         assert "Examples:" in result.stdout, f"{name} --help has no examples"
 
@@ -132,7 +131,7 @@ def complete(words: str) -> str:
         "COMP_WORDS": words,
         "COMP_CWORD": str(len(words.split()) - 1),
     }
-    return CliRunner().invoke(main, [], prog_name="mde-indicators", env=env).stdout
+    return runner().invoke(main, [], prog_name="mde-indicators", env=env).stdout
 
 
 def test_completion_script_and_completion_itself(run: Run, emulator: EmulatorServer) -> None:

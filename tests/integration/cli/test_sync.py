@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List
 
-from mde_emulator import EmulatorServer
+from mde_emulator import EmulatorServer, Settings
+from mde_indicators.cli import main
 
-from .conftest import Run, api_calls, forget_requests, rows, writes
+from .conftest import Run, api_calls, forget_requests, rows, runner, writes
 
 APP = "TI-Feed"
 VALUES = ["evil-one.example.net", "185.220.101.4", "http://evil-two.example.net/payload"]
@@ -298,3 +299,21 @@ def test_a_relative_expiration_is_refreshed_only_when_it_drifts_past_the_toleran
     assert writes(emulator) == []
     tighter = sync(run, path, "--expiration", "31d", "--expiry-tolerance", "1h")
     assert statuses(tighter) == ["updated"] and "expirationTime" in tighter["results"][0]["reason"]
+
+
+def test_the_services_own_cap_refusal_is_reported_item_by_item(tmp_path: Path) -> None:
+    # With Ti.ReadWrite an app cannot see other apps' indicators, so its plan cannot count them;
+    # the service then refuses what passes the cap, and each refused item says so.
+    with EmulatorServer(Settings(limits="off", cap=5)) as small:
+        narrow = small.register_app(name="narrow", role="Ti.ReadWrite", secret="narrow-secret-1")
+        small.admin("POST", "seed", {"clientId": small.env()["MDE_CLIENT_ID"], "count": 4})
+        env = {**small.env(narrow), "MDE_INDICATORS_CONFIG": str(tmp_path / "none.toml")}
+        path = text(tmp_path, VALUES)
+        result = runner().invoke(
+            main, ["sync", path, "--application", APP, "--action", "Block", "--json"], env=env
+        )
+    document = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert document["plan"]["others"] == 0
+    assert statuses(document) == ["submitted", "failed", "failed"]
+    assert "Maximum number of active indicators (5)" in document["results"][1]["reason"]
