@@ -15,7 +15,7 @@ from stix2.exceptions import STIXError
 from stix2.pattern_visitor import create_pattern_object
 
 from .errors import ConfigurationError
-from .expiry import format_utc
+from .expiry import format_utc, utcnow
 from .model import Model
 from .problems import REJECTED, SOURCE_TIME
 
@@ -112,6 +112,12 @@ def indicator_items(
     if indicator.get("revoked"):
         message = f"The producer revoked this indicator ({label}); it is not imported."
         yield _rejected_item(_reject("stix_revoked", message, pattern, status="skipped"))
+        return
+    until = indicator.get("valid_until")
+    if until is not None and until <= utcnow():
+        # Feeds keep expired indicators for history: not an error, just nothing to enforce.
+        message = f"The indicator expired at its source on {format_utc(until)} ({label})."
+        yield _rejected_item(_reject("stix_expired", message, pattern, status="skipped"))
         return
     kind = indicator.get("pattern_type", "stix")
     if kind != "stix":

@@ -145,6 +145,14 @@ def test_other_pattern_languages_and_revoked_indicators_are_reported_not_dropped
     }
 
 
+def test_indicators_expired_at_the_source_are_skipped_not_invalid() -> None:
+    (item,) = read(
+        indicator("[domain-name:value = 'old.example.net']", valid_until="2024-01-02T00:00:00Z")
+    )
+    assert item[REJECTED]["code"] == "stix_expired" and item[REJECTED]["status"] == "skipped"
+    assert "2024-01-02T00:00:00Z" in item[REJECTED]["message"]
+
+
 def test_objects_other_than_indicators_are_ignored_and_stix_2_0_bundles_read() -> None:
     identity = {
         "type": "identity",
