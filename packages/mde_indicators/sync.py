@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import MdeIndicatorsError
-from .guardrails import Guardrails
+from .guardrails import Guardrails, settle
 from .model import Field, Model
 from .problems import REJECTED, SOURCE_TIME
-from .results import ItemResult, Status
+from .results import Status
 from .service import IndicatorService, Prepared
 from .sync_rules import (
     Candidate,
@@ -99,16 +99,7 @@ class SyncPlan:
 
 
 def _skip(p: Prepared, code: str, reason: str) -> None:
-    body = p.body
-    p.result = ItemResult(
-        p.index,
-        p.checked.value,
-        Status.SKIPPED,
-        indicator_type=body.get("indicatorType"),
-        action=body.get("action"),
-        reason_code=code,
-        reason=reason,
-    )
+    settle([p], Status.SKIPPED, reason, code)
     p.body = {}
 
 

@@ -52,15 +52,12 @@ def _desired_result(d: Desired, status: Status, reason: str, **kw: Any) -> ItemR
 
 def _intent(d: Desired, fields: Mapping[str, Any]) -> str:
     stale = ", ".join(str(r.get("id")) for r in d.stale)
-    if d.kind == CREATE:
-        return "create"
-    if d.kind == UPDATE:
-        text = f"update {describe_changes(d, fields)}"
-    elif d.kind == REPLACE:
+    if d.kind == REPLACE:
         old = "/".join(sorted({str(r.get("action")) for r in d.stale}))
         return f"change the action {old} -> {d.body['action']}: import anew, then delete id {stale}"
-    else:
-        text = "nothing (up to date)"
+    text = {CREATE: "create", UPDATE: f"update {describe_changes(d, fields)}"}.get(
+        d.kind, "nothing (up to date)"
+    )
     return text + (f"; delete the same value under another action (id {stale})" if stale else "")
 
 
@@ -86,27 +83,12 @@ def plan_results(plan: SyncPlan, fields: Mapping[str, Any]) -> List[ItemResult]:
     ordered = [results[i] for i in sorted(results)]
     base = len(plan.prepared)
     for n, row in enumerate(plan.deletes):
-        reason = f"owned by {plan.application!r} and no longer in the input"
         if refused:
-            ordered.append(
-                _row_result(
-                    base + n,
-                    row,
-                    Status.FAILED,
-                    reason_code="plan_refused",
-                    reason=f"Not deleted ({plan.refusal}).",
-                )
-            )
+            status, code, reason = Status.FAILED, "plan_refused", f"Not deleted ({plan.refusal})."
         else:
-            ordered.append(
-                _row_result(
-                    base + n,
-                    row,
-                    Status.DRY_RUN,
-                    reason_code="not_desired",
-                    reason=f"Would delete: {reason}.",
-                )
-            )
+            status, code = Status.DRY_RUN, "not_desired"
+            reason = f"Would delete: owned by {plan.application!r} and no longer in the input."
+        ordered.append(_row_result(base + n, row, status, reason_code=code, reason=reason))
     return ordered
 
 
