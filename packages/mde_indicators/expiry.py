@@ -35,6 +35,14 @@ def parse_iso(text: str) -> datetime:
     return moment
 
 
+def relative_duration(text: Optional[str]) -> Optional[timedelta]:
+    """The duration of a relative expiration ("30d" -> 30 days); None for ISO times, 'never' or junk."""
+    match = _RELATIVE.match(str(text or "").strip())
+    if not match:
+        return None
+    return timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+
+
 def parse_expiration(
     text: Optional[str], now: Optional[datetime] = None
 ) -> Tuple[Optional[str], Optional[str]]:
@@ -43,13 +51,11 @@ def parse_expiration(
         return None, None
     value = str(text).strip()
     now = now or utcnow()
-    match = _RELATIVE.match(value)
-    if match:
-        amount = int(match.group(1))
-        if amount == 0:
+    duration = relative_duration(value)
+    if duration is not None:
+        if not duration:
             return None, "A relative expiration must be at least 1 (e.g. 30d)."
-        moment = now + timedelta(**{_UNITS[match.group(2).lower()]: amount})
-        return format_utc(moment), None
+        return format_utc(now + duration), None
     try:
         moment = parse_iso(value)
     except (ValueError, IndexError):

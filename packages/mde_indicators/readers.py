@@ -1,6 +1,6 @@
-"""Read indicators from files: the MDE portal CSV template, JSON and JSON Lines with API field names.
-
-Each reader yields dicts keyed by wire field names; validation happens later, item by item.
+"""Read indicators from files: the MDE portal CSV template, JSON/JSON Lines with API field names, STIX 2.x
+bundles and plain text lists (one value a line). Each reader yields dicts keyed by wire field names
+(plus reader metadata, see problems.py); validation happens later, item by item.
 """
 
 from __future__ import annotations
@@ -8,13 +8,27 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from typing import IO, Any, Dict, Iterator, List, Optional
 
 from .errors import ConfigurationError
 from .model import Model, load_model
 
-FORMATS = ("csv", "json", "jsonl")
+FORMATS = ("csv", "json", "jsonl", "stix", "text")
+_EXTENSIONS = (
+    (".jsonl", "jsonl"),
+    (".ndjson", "jsonl"),
+    (".stix.json", "stix"),
+    (".stix", "stix"),
+    (".json", "json"),
+    (".csv", "csv"),
+    (".txt", "text"),
+    (".lst", "text"),
+    (".list", "text"),
+)
+_STIX_HINT = re.compile(r'"type"\s*:\s*"(?:bundle|indicator)"')
+_COMMENT = re.compile(r"(?:^|\s)#")
 
 
 def open_input(path: str) -> IO[str]:
@@ -28,16 +42,24 @@ def open_input(path: str) -> IO[str]:
 
 
 def guess_format(path: str, head: str) -> str:
+    """The format from the file name, else from the first characters (STIX and CSV are sniffed)."""
     lower = path.lower()
-    for ext, fmt in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "json"), (".csv", "csv")):
+    for ext, fmt in _EXTENSIONS:
         if lower.endswith(ext):
-            return fmt
+            return "stix" if fmt == "json" and _STIX_HINT.search(head) else fmt
     stripped = head.lstrip()
-    if stripped.startswith("["):
-        return "json"
-    if stripped.startswith("{"):
+    if stripped.startswith(("[", "{")):
+        if _STIX_HINT.search(head):
+            return "stix"
+        if stripped.startswith("["):
+            return "json"
         return "jsonl" if stripped.count("\n{") or "}\n{" in stripped else "json"
-    return "csv"
+    first = next((v for v in map(_uncomment, stripped.splitlines()) if v), "")
+    return "csv" if "," in first else "text"
+
+
+def _uncomment(line: str) -> str:
+    return _COMMENT.split(line, maxsplit=1)[0].strip()
 
 
 def _request_only(model: Model, row: Dict[str, Any]) -> Dict[str, Any]:
@@ -93,6 +115,20 @@ def read_jsonl(stream: IO[str], model: Model) -> Iterator[Dict[str, Any]]:
         yield _request_only(model, row) if isinstance(row, dict) else {"indicatorValue": row}
 
 
+def read_text(stream: IO[str], model: Model) -> Iterator[Dict[str, Any]]:
+    """One value a line; '#' starts a comment; the type is detected unless given by a flag."""
+    for line in stream:
+        value = _uncomment(line)
+        if value:
+            yield {"indicatorValue": value}
+
+
+def read_stix(stream: IO[str], model: Model) -> Iterator[Dict[str, Any]]:
+    from .stix import read_stix as read  # stix2 loads only when a STIX file is read
+
+    return read(stream, model)
+
+
 def read_items(
     path: str, fmt: Optional[str] = None, model: Optional[Model] = None
 ) -> List[Dict[str, Any]]:
@@ -106,4 +142,10 @@ def read_items(
     return list(READERS[fmt](io.StringIO(text), model))
 
 
-READERS = {"csv": read_csv, "json": read_json, "jsonl": read_jsonl}
+READERS = {
+    "csv": read_csv,
+    "json": read_json,
+    "jsonl": read_jsonl,
+    "stix": read_stix,
+    "text": read_text,
+}

@@ -19,6 +19,9 @@ class Status(str, Enum):
     DRY_RUN = "dry_run"
     QUEUED = "queued"
     NOT_FOUND = "not_found"
+    SKIPPED = (
+        "skipped"  # left alone on purpose (not owned by this sync, dropped to stay under the cap)
+    )
 
     @property
     def ok(self) -> bool:

@@ -25,11 +25,13 @@ from .errors import (
     TransportError,
 )
 from .model import Model, load_model
+from .problems import REJECTED, Problem, split_meta
 from .results import ItemResult, Status
 from .validate import Checked, validate_indicator
 from .values import detect_type, normalise_value
 
 Guard = Callable[[str, str], Optional[str]]
+Progress = Callable[[int], None]  # called with the number of items just settled
 _STOPPING = (AuthenticationError, PermissionDenied, RateLimited, TransportError)
 _LOOKUP_CHUNK = 25
 
@@ -56,6 +58,21 @@ def failure(index: int, value: str, exc: MdeIndicatorsError, **kw: Any) -> ItemR
         retry_after=getattr(exc, "retry_after", None),
         **kw,
     )
+
+
+def _rejected(index: int, item: Mapping[str, Any], why: Mapping[str, str]) -> Prepared:
+    """An input the reader could not turn into an indicator (e.g. an unsupported STIX pattern)."""
+    value = str(item.get("indicatorValue") or "")
+    problem = Problem("indicatorValue", why["code"], why["message"])
+    result = ItemResult(
+        index,
+        value,
+        Status(why.get("status") or Status.INVALID.value),
+        indicator_type=item.get("indicatorType"),
+        reason_code=problem.code,
+        reason=problem.message,
+    )
+    return Prepared(index, Checked(value, None, None, [problem]), result)
 
 
 def _pop(queue: Deque[Dict[str, Any]]) -> Dict[str, Any]:
@@ -86,7 +103,11 @@ class IndicatorService:
         """Validate every item (defaults fill absent fields), mark duplicates and protected values."""
         seen: Dict[Tuple[str, str], int] = {}
         prepared: List[Prepared] = []
-        for index, item in enumerate(items):
+        for index, raw in enumerate(items):
+            item, meta = split_meta(raw)
+            if REJECTED in meta:
+                prepared.append(_rejected(index, item, meta[REJECTED]))
+                continue
             merged = {**(defaults or {}), **{k: v for k, v in item.items() if v not in (None, "")}}
             checked = validate_indicator(merged, model=self.model, now=now)
             entry = Prepared(index, checked)
@@ -152,7 +173,9 @@ class IndicatorService:
             self.send_prepared(pending)
         return [p.result for p in prepared if p.result is not None]
 
-    def send_prepared(self, pending: Sequence[Prepared]) -> None:
+    def send_prepared(
+        self, pending: Sequence[Prepared], progress: Optional[Progress] = None
+    ) -> None:
         """Import already validated items in schema-sized batches, settling each one's result."""
         size = self.model.operations["ImportIndicators"].batch_size or 1
         stop: Optional[MdeIndicatorsError] = None
@@ -163,6 +186,8 @@ class IndicatorService:
             else:
                 for p in chunk:
                     p.result = self._failed(p, stop)
+            if progress:
+                progress(len(chunk))
 
     def _import_chunk(self, chunk: Sequence[Prepared]) -> Optional[MdeIndicatorsError]:
         try:
@@ -233,7 +258,9 @@ class IndicatorService:
         status = Status.UPDATED if entity.get("lastUpdatedBy") else Status.SUBMITTED
         return self._result(entry, status, indicator_id=str(entity.get("id")))
 
-    def delete_ids(self, ids: Sequence[str], *, dry_run: bool = False) -> List[ItemResult]:
+    def delete_ids(
+        self, ids: Sequence[str], *, dry_run: bool = False, progress: Optional[Progress] = None
+    ) -> List[ItemResult]:
         """Delete indicators by ID with BatchDelete (chunks); an unknown ID falls back to single deletes."""
         results: List[Optional[ItemResult]] = [None] * len(ids)
         todo: List[Tuple[int, str]] = []
@@ -265,11 +292,14 @@ class IndicatorService:
                     i, value, Status.DRY_RUN, indicator_id=value, reason="Not deleted (dry run)."
                 )
         else:
-            self._delete_chunks(todo, results)
+            self._delete_chunks(todo, results, progress)
         return [r for r in results if r is not None]
 
     def _delete_chunks(
-        self, todo: List[Tuple[int, str]], results: List[Optional[ItemResult]]
+        self,
+        todo: List[Tuple[int, str]],
+        results: List[Optional[ItemResult]],
+        progress: Optional[Progress] = None,
     ) -> None:
         size = self.model.operations["BatchDeleteIndicators"].batch_size or 1
         stop: Optional[MdeIndicatorsError] = None
@@ -278,18 +308,26 @@ class IndicatorService:
             if stop is not None:
                 for i, v in chunk:
                     results[i] = failure(i, v, stop, indicator_id=v)
-                continue
-            try:
-                self.client.batch_delete([v for _, v in chunk])
-                for i, v in chunk:
-                    results[i] = ItemResult(i, v, Status.DELETED, indicator_id=v)
-            except (NotFound, PermissionDenied, BadRequest):
-                # BatchDelete is all or nothing: find out item by item which IDs are the problem.
-                stop = self._delete_singly(chunk, results)
-            except MdeIndicatorsError as exc:
-                for i, v in chunk:
-                    results[i] = failure(i, v, exc, indicator_id=v)
-                stop = exc if isinstance(exc, _STOPPING) else None
+            else:
+                stop = self._delete_chunk(chunk, results)
+            if progress:
+                progress(len(chunk))
+
+    def _delete_chunk(
+        self, chunk: List[Tuple[int, str]], results: List[Optional[ItemResult]]
+    ) -> Optional[MdeIndicatorsError]:
+        try:
+            self.client.batch_delete([v for _, v in chunk])
+        except (NotFound, PermissionDenied, BadRequest):
+            # BatchDelete is all or nothing: find out item by item which IDs are the problem.
+            return self._delete_singly(chunk, results)
+        except MdeIndicatorsError as exc:
+            for i, v in chunk:
+                results[i] = failure(i, v, exc, indicator_id=v)
+            return exc if isinstance(exc, _STOPPING) else None
+        for i, v in chunk:
+            results[i] = ItemResult(i, v, Status.DELETED, indicator_id=v)
+        return None
 
     def _delete_singly(
         self, chunk: List[Tuple[int, str]], results: List[Optional[ItemResult]]

@@ -1,34 +1,67 @@
-"""The `mde-indicators` operator CLI: submit, import, list, get, delete, and the local emulator."""
+"""The `mde-indicators` operator CLI: sync, submit, import, list, get, delete, check, and the local emulator."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import sys
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import click
 
 from .. import __version__
 from ..client import IndicatorsClient
+from ..config import ClientConfig
 from ..errors import ConfigurationError, MdeIndicatorsError
+from ..guardrails import Guardrails
+from ..profiles import CONFIG_ENV, PROFILE_ENV, Profile, load_profile
 from ..service import IndicatorService
-from .options import config_from, connection_options
+from .options import connection_options, indicator_values
 from .output import EXIT_USAGE, fail
 
 
 class Context:
-    """Settings from the group's flags; the client is built on first use."""
+    """Settings from the group's flags and the profile; both are resolved, and the client built, on first use."""
 
-    def __init__(self, settings: Dict[str, Any]) -> None:
+    def __init__(
+        self,
+        settings: Dict[str, Any],
+        profile_name: Optional[str] = None,
+        config_file: Optional[str] = None,
+    ) -> None:
         self.settings = settings
+        self.profile_name = profile_name
+        self.config_file = config_file
+        self._profile: Optional[Profile] = None
         self._client: Optional[IndicatorsClient] = None
+
+    @property
+    def profile(self) -> Profile:
+        if self._profile is None:
+            self._profile = load_profile(self.profile_name, self.config_file)
+        return self._profile
+
+    @property
+    def config(self) -> ClientConfig:
+        return self.profile.client_config(self.settings)
 
     @property
     def client(self) -> IndicatorsClient:
         if self._client is None:
-            self._client = IndicatorsClient.from_config(config_from(self.settings))
+            self._client = IndicatorsClient.from_config(self.config)
         return self._client
+
+    def guardrails(self, protected: Sequence[str] = (), no_builtin: bool = False) -> Guardrails:
+        """Built-in protected values (unless switched off) plus the profile's and the flags' files."""
+        builtin = not no_builtin and self.profile.settings.get("builtin_protected", True)
+        return Guardrails.load([*self.profile.protected_files, *protected], builtin=builtin)
+
+    def defaults(self, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        """Indicator field defaults: the flags given, then the profile's [defaults]."""
+        return {**self.profile.defaults, **indicator_values(kwargs)}
+
+    def max_changes(self, given: Optional[int]) -> Optional[int]:
+        return given if given is not None else self.profile.settings.get("max_changes")
 
     @property
     def service(self) -> IndicatorService:
@@ -63,13 +96,40 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     count=True,
     help="Log requests (-v) or everything (-vv) to stderr; secrets are never logged.",
 )
+@click.option(
+    "--profile",
+    "profile_name",
+    envvar=PROFILE_ENV,
+    show_envvar=True,
+    help="Named profile of the config file (non-secret settings and defaults).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    envvar=CONFIG_ENV,
+    show_envvar=True,
+    type=click.Path(dir_okay=False),
+    help="Config file with the profiles (default ~/.config/mde-indicators/config.toml).",
+)
 @connection_options
 @click.pass_context
-def main(ctx: click.Context, verbose: int, **settings: Any) -> None:
+def main(
+    ctx: click.Context,
+    verbose: int,
+    profile_name: Optional[str],
+    config_file: Optional[str],
+    **settings: Any,
+) -> None:
     """Manage Microsoft Defender for Endpoint custom indicators.
 
-    Connection settings come from MDE_* environment variables or the flags below; an emulator started
-    with `mde-indicators emulator --env-file .env` prints them for local use.
+    Connection settings come from the flags below, MDE_* environment variables or a profile (in that
+    order); an emulator started with `mde-indicators emulator --env-file .env` prints them for local use.
+
+    \b
+    Examples:
+      mde-indicators check
+      mde-indicators --profile prod sync feed.stix.json --application TI-Feed --dry-run
+      mde-indicators import iocs.csv --action Block --expiration 30d
     """
     if verbose:
         logging.basicConfig(
@@ -78,7 +138,7 @@ def main(ctx: click.Context, verbose: int, **settings: Any) -> None:
             format="%(levelname)s %(name)s: %(message)s",
         )
         logging.getLogger("mde_indicators").setLevel(logging.DEBUG)
-    ctx.obj = Context(settings)
+    ctx.obj = Context(settings, profile_name, config_file)
 
 
-from . import commands, emulator  # noqa: E402,F401  (registers the subcommands)
+from . import check, commands, emulator, sync  # noqa: E402,F401  (registers the subcommands)

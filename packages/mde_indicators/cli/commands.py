@@ -1,18 +1,22 @@
-"""Verbs that read and write indicators: submit, import, list, get, delete."""
+"""Verbs that read and write indicators one run at a time: submit, import, list, get, delete."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
 from .. import odata
+from ..guardrails import guarded_import
 from ..model import load_model
-from ..readers import FORMATS, read_items
+from ..readers import read_items
+from ..results import ItemResult, Status
 from . import Context, handle_errors, main
-from .options import indicator_options, indicator_values, type_choice
+from .options import guard_options, indicator_options, input_options, output_options, type_choice
 from .output import EXIT_OK, print_indicators, print_results
+from .progress import Reporter
 
 LIST_COLUMNS = [
     "id",
@@ -39,71 +43,91 @@ LIST_COLUMNS = [
     help="Indicator type; auto detects it.",
 )
 @indicator_options()
+@click.option(
+    "--protected",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="File of values never to block; adds to the built-in list.",
+)
+@click.option("--no-builtin-protected", "no_builtin", is_flag=True, help="Skip the built-in list.")
 @click.option("--dry-run", is_flag=True, help="Validate and show the request; send nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 @handle_errors
-def submit(obj: Context, dry_run: bool, as_json: bool, **kwargs: Any) -> int:
-    """Submit (or update) one indicator.
+def submit(
+    obj: Context,
+    protected: Tuple[str, ...],
+    no_builtin: bool,
+    dry_run: bool,
+    as_json: bool,
+    **kwargs: Any,
+) -> int:
+    """Submit (or update) one indicator. A protected value (e.g. 8.8.8.8) is never blocked.
 
     \b
     Examples:
       mde-indicators submit --value 44d88612fea8a8f36de82e1278abb02f --action Block --severity High
       mde-indicators submit --value https://bad.example/x --action Warn --expiration 30d --dry-run
     """
-    result = obj.service_for(dry_run).submit(indicator_values(kwargs), dry_run=dry_run)
+    service = obj.service_for(dry_run)
+    item = obj.defaults(kwargs)
+    (entry,) = service.prepare([item])
+    obj.guardrails(protected, no_builtin).apply([entry])
+    result = entry.result or service.submit(item, dry_run=dry_run)
     return print_results([result], as_json=as_json, title="Submit")
 
 
 @main.command(name="import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default=None,
-    help="Input format (guessed from the name or content).",
-)
+@input_options
 @indicator_options()
-@click.option(
-    "--type",
-    "indicatorType",
-    type=type_choice(),
-    default=None,
-    help="Default indicator type for rows without one (auto detects).",
-)
+@guard_options
 @click.option("--dry-run", is_flag=True, help="Validate and report; send nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write one CSV row per input item.",
-)
+@output_options
 @click.pass_obj
 @handle_errors
 def import_(
     obj: Context,
     files: Tuple[str, ...],
     fmt: Optional[str],
+    protected: Tuple[str, ...],
+    no_builtin: bool,
+    max_changes: Optional[int],
     dry_run: bool,
     as_json: bool,
     output: Optional[str],
     **kwargs: Any,
 ) -> int:
-    """Import indicators from files: the MDE portal CSV template, JSON or JSON Lines ('-' is stdin).
+    """Import indicators from files ('-' is stdin): the MDE portal CSV template, JSON or JSON Lines with
+    API field names, STIX 2.x bundles, or plain lists (one value a line, '#' comments).
 
-    Flags give defaults for columns a row leaves empty. Rows go out in import calls of up to 500.
+    Flags give defaults for fields a row leaves empty. Rows go out in import calls of up to 500; an
+    import only adds and updates, see `sync` to also remove what a feed no longer lists.
 
     \b
     Examples:
       mde-indicators import iocs.csv --action Block --expiration 30d
+      mde-indicators import feed.stix.json --action Audit --severity Medium --output results.csv
+      grep -v '^$' hashes.txt | mde-indicators import - --format text --action BlockAndRemediate
       mde-indicators list --json | mde-indicators import - --format json --dry-run
     """
-    items = [item for path in files for item in read_items(path, fmt)]
-    results = obj.service_for(dry_run).import_indicators(
-        items, defaults=indicator_values(kwargs), dry_run=dry_run
-    )
+    items = read_all(files, fmt)
+    service = obj.service_for(dry_run)
+    with Reporter() as progress:
+        results = guarded_import(
+            service,
+            items,
+            defaults=obj.defaults(kwargs),
+            guardrails=obj.guardrails(protected, no_builtin),
+            max_changes=obj.max_changes(max_changes),
+            dry_run=dry_run,
+            progress=progress.task("Importing", total=len(items)),
+        )
     return print_results(results, as_json=as_json, output=output, title="Import")
+
+
+def read_all(files: Tuple[str, ...], fmt: Optional[str]) -> List[Dict[str, Any]]:
+    """Every item of every input file, in order."""
+    return [item for path in files for item in read_items(path, fmt)]
 
 
 @main.command(name="list")
@@ -160,7 +184,13 @@ def list_(
 @click.pass_obj
 @handle_errors
 def get(obj: Context, indicator_id: str) -> int:
-    """Show one indicator by ID, as JSON."""
+    """Show one indicator by ID, as JSON.
+
+    \b
+    Examples:
+      mde-indicators get 1201
+      mde-indicators get 1201 | jq .expirationTime
+    """
     click.echo(json.dumps(obj.client.get(indicator_id), indent=2))
     return EXIT_OK
 
@@ -176,8 +206,14 @@ def get(obj: Context, indicator_id: str) -> int:
     type=click.Choice(list(load_model().indicator_types), case_sensitive=False),
     help="Only indicators of this type (with --value).",
 )
+@click.option(
+    "--max-changes",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Abort before deleting anything if more than N indicators would go.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be deleted; delete nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@output_options
 @click.pass_obj
 @handle_errors
 def delete(
@@ -185,22 +221,46 @@ def delete(
     ids: Tuple[str, ...],
     values: Tuple[str, ...],
     indicator_type: Optional[str],
+    max_changes: Optional[int],
     dry_run: bool,
     as_json: bool,
+    output: Optional[str],
 ) -> int:
     """Delete indicators by ID, or by value (IDs are looked up first).
 
     \b
     Examples:
       mde-indicators delete 1201 1202
-      mde-indicators delete --value evil.example.com --type DomainName
+      mde-indicators delete --value evil.example.com --type DomainName --dry-run
+      mde-indicators delete --value 1.2.3.4 --value 5.6.7.8 --max-changes 2
     """
     if bool(ids) == bool(values):
         raise click.UsageError("Give indicator IDs or --value, not both and not neither.")
     service = obj.service
-    results = (
-        service.delete_ids(list(ids), dry_run=dry_run)
-        if ids
-        else service.delete_values(list(values), indicator_type=indicator_type, dry_run=dry_run)
+
+    def run(dry: bool) -> List[ItemResult]:
+        if ids:
+            return service.delete_ids(list(ids), dry_run=dry)
+        return service.delete_values(list(values), indicator_type=indicator_type, dry_run=dry)
+
+    limit = obj.max_changes(max_changes)
+    results = run(True) if dry_run or limit is not None else []
+    doomed = sum(
+        len((r.indicator_id or "").split(",")) for r in results if r.status is Status.DRY_RUN
     )
-    return print_results(results, as_json=as_json, title="Delete")
+    if limit is not None and doomed > limit:
+        reason = (
+            f"Nothing deleted: {doomed:,} indicators would go, more than --max-changes {limit:,}."
+        )
+        results = [refused(r, reason) for r in results]
+    elif not dry_run:
+        results = run(False)
+    return print_results(results, as_json=as_json, output=output, title="Delete")
+
+
+def refused(result: ItemResult, reason: str) -> ItemResult:
+    if result.status is not Status.DRY_RUN:
+        return result
+    return dataclasses.replace(
+        result, status=Status.FAILED, reason_code="max_changes", reason=reason
+    )

@@ -1,4 +1,6 @@
-"""Click options derived from the data: connection flags from ClientConfig, indicator flags from the schema."""
+"""Click options derived from the data (connection flags from ClientConfig, indicator flags from the schema)
+and the options several verbs share: inputs, outputs and guardrails.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import click
 
 from ..config import ClientConfig, env_name
 from ..model import Field, Model, load_model
+from ..readers import FORMATS
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 CONNECTION_HELP = {
@@ -44,11 +47,6 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help=help_text,
         )(func)
     return func
-
-
-def config_from(values: Dict[str, Any]) -> ClientConfig:
-    names = {f.name for f in dataclasses.fields(ClientConfig)}
-    return ClientConfig(**{k: v for k, v in values.items() if k in names and v is not None})
 
 
 def _click_type(field: Field, model: Model) -> Any:
@@ -91,3 +89,71 @@ def indicator_values(kwargs: Dict[str, Any]) -> Dict[str, Any]:
 
 def type_choice() -> click.Choice:
     return click.Choice(["auto", *load_model().indicator_types], case_sensitive=False)
+
+
+def _stack(*decorators: Decorator) -> Decorator:
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for d in reversed(decorators):
+            func = d(func)
+        return func
+
+    return decorate
+
+
+def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """FILES…, --format and a default --type for rows without one."""
+    return _stack(
+        click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True)),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default=None,
+            help="Input format; guessed from the name or content (STIX bundles and plain lists too).",
+        ),
+        click.option(
+            "--type",
+            "indicatorType",
+            type=type_choice(),
+            default=None,
+            help="Indicator type for rows without one (default: detected from the value).",
+        ),
+    )(func)
+
+
+def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    return _stack(
+        click.option(
+            "--json", "as_json", is_flag=True, help="Print JSON (summary and every item)."
+        ),
+        click.option(
+            "--output",
+            type=click.Path(dir_okay=False, writable=True),
+            help="Also write one CSV row per input item (spreadsheet-safe) to this file.",
+        ),
+    )(func)
+
+
+def guard_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--protected FILE…, --no-builtin-protected and --max-changes N."""
+    return _stack(
+        click.option(
+            "--protected",
+            "protected",
+            multiple=True,
+            type=click.Path(exists=True, dir_okay=False),
+            help="File of values never to block (one a line, '#' comments); adds to the built-in list.",
+        ),
+        click.option(
+            "--no-builtin-protected",
+            "no_builtin",
+            is_flag=True,
+            help="Do not apply the built-in protected values (sign-in, update, public DNS, empty file).",
+        ),
+        click.option(
+            "--max-changes",
+            type=click.IntRange(min=0),
+            default=None,
+            help="Abort before writing anything if more than N indicators would change.",
+        ),
+    )(func)

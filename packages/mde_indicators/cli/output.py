@@ -10,7 +10,7 @@ import csv
 import json
 import sys
 from collections import Counter
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import click
 from rich.console import Console
@@ -32,6 +32,7 @@ RESULT_COLUMNS = (
     "request_id",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TABLE_LIMIT = 200  # rows shown on a terminal; --json and --output always hold every item
 
 
 def exit_code(results: Sequence[ItemResult]) -> int:
@@ -70,20 +71,26 @@ def print_results(
     as_json: bool,
     output: Optional[str] = None,
     title: str = "Results",
+    extra: Optional[Dict[str, Any]] = None,
+    quiet: Sequence[str] = (),
+    limit: int = TABLE_LIMIT,
 ) -> int:
+    """Print results (JSON, or a table of at most limit rows without the quiet statuses plus a summary);
+    write the CSV file when asked; return the exit code."""
     if output:
         write_results_csv(output, results)
     if as_json:
-        click.echo(
-            json.dumps(
-                {"summary": summary(results), "results": [r.as_dict() for r in results]}, indent=2
-            )
-        )
-    else:
+        document = {"summary": summary(results), **(extra or {})}
+        document["results"] = [r.as_dict() for r in results]
+        click.echo(json.dumps(document, indent=2))
+        return exit_code(results)
+    console = Console(soft_wrap=False, width=max(120, Console().width))
+    shown = [r for r in results if r.status.value not in quiet]
+    if shown:
         table = Table(title=title, show_lines=False)
         for column in ("#", "value", "type", "action", "status", "id", "reason"):
             table.add_column(column, overflow="fold")
-        for r in results:
+        for r in shown[:limit]:
             style = "green" if r.ok else "red"
             table.add_row(
                 str(r.index + 1),
@@ -94,12 +101,22 @@ def print_results(
                 r.indicator_id or "",
                 r.reason or "",
             )
-        console = Console(soft_wrap=False, width=max(120, Console().width))
         console.print(table)
-        console.print(
-            ", ".join(f"{n} {s}" for s, n in sorted(summary(results).items())) or "no items"
-        )
+        if len(shown) > limit:
+            console.print(f"… and {len(shown) - limit:,} more rows: use --json or --output FILE.")
+    print_counts(console, "Summary", summary(results))
     return exit_code(results)
+
+
+def print_counts(console: Console, title: str, counts: Mapping[str, Any]) -> None:
+    table = Table(title=title, show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, count in counts.items():
+        table.add_row(str(name), f"{count:,}" if isinstance(count, int) else str(count))
+    if not counts:
+        table.add_row("items", "0")
+    console.print(table)
 
 
 def print_indicators(rows: Iterable[Dict[str, Any]], *, as_json: bool, columns: List[str]) -> int:

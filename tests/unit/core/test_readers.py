@@ -1,82 +1,85 @@
-"""Input files: the portal CSV template, JSON in three shapes and JSON Lines, all to wire field names."""
+"""Input files: plain lists and STIX bundles join the CSV/JSON readers; the format is guessed sensibly."""
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
-
 from mde_indicators.errors import ConfigurationError
-from mde_indicators.readers import read_items
+from mde_indicators.readers import guess_format, read_items
 
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def test_portal_csv_template_columns_map_to_wire_fields() -> None:
-    items = read_items(str(ROOT / "samples" / "indicators.csv"))
-    first = items[0]
-    assert first["indicatorType"] == "FileSha256"
-    assert {
-        "indicatorValue",
-        "action",
-        "severity",
-        "title",
-        "description",
-        "category",
-        "mitreTechniques",
-        "generateAlert",
-    } <= set(first)
-    assert "IndicatorValue" not in first
+BUNDLE = {
+    "type": "bundle",
+    "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d",
+    "objects": [
+        {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": "indicator--1d0092c5-5f74-4287-9642-33f4c354e56d",
+            "created": "2024-01-01T00:00:00.000Z",
+            "modified": "2024-01-01T00:00:00.000Z",
+            "pattern": "[domain-name:value = 'evil.example.net']",
+            "pattern_type": "stix",
+            "valid_from": "2024-01-01T00:00:00Z",
+        }
+    ],
+}
 
 
-def test_csv_headers_may_use_wire_names(tmp_path: Path) -> None:
-    path = tmp_path / "x.csv"
-    path.write_text("indicatorValue,action\n8.8.8.8,Block\n", encoding="utf-8")
-    assert read_items(str(path)) == [{"indicatorValue": "8.8.8.8", "action": "Block"}]
+def test_plain_text_reads_one_value_a_line_without_comments_or_blanks(tmp_path: Path) -> None:
+    path = tmp_path / "feed.txt"
+    path.write_text(
+        "# header comment\n\n44d88612fea8a8f36de82e1278abb02f  # EICAR\n"
+        "  evil.example.net\t\nhttp://evil.example.net/a#frag\n",
+        encoding="utf-8",
+    )
+    assert read_items(str(path)) == [
+        {"indicatorValue": "44d88612fea8a8f36de82e1278abb02f"},
+        {"indicatorValue": "evil.example.net"},
+        {"indicatorValue": "http://evil.example.net/a#frag"},
+    ]
 
 
 @pytest.mark.parametrize(
-    "document",
+    ("name", "head", "expected"),
     [
-        [{"indicatorValue": "8.8.8.8", "action": "Block"}],
-        {"Indicators": [{"indicatorValue": "8.8.8.8", "action": "Block"}]},
-        {
-            "value": [
-                {
-                    "id": "7",
-                    "indicatorValue": "8.8.8.8",
-                    "action": "Block",
-                    "createdBy": "app",
-                    "@odata.etag": "x",
-                }
-            ]
-        },
+        ("feed.txt", "1.2.3.4\n", "text"),
+        ("feed.lst", "a.example\n", "text"),
+        ("iocs.csv", "IndicatorType,IndicatorValue\n", "csv"),
+        ("bundle.json", json.dumps(BUNDLE), "stix"),
+        ("rows.json", '[{"indicatorValue": "a.example"}]', "json"),
+        ("rows.jsonl", '{"indicatorValue": "a.example"}\n', "jsonl"),
+        ("-", json.dumps(BUNDLE, indent=2), "stix"),
+        ("-", "# list\nevil.example.net\n", "text"),
+        ("-", "IndicatorType,IndicatorValue\nDomainName,a.example\n", "csv"),
+        ("-", '{"indicatorValue": "a.example"}\n{"indicatorValue": "b.example"}\n', "jsonl"),
     ],
 )
-def test_json_lists_import_bodies_and_list_output_are_read(
-    tmp_path: Path, document: object
+def test_format_is_guessed_from_the_name_then_the_content(
+    name: str, head: str, expected: str
 ) -> None:
-    path = tmp_path / "x.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    assert read_items(str(path)) == [{"indicatorValue": "8.8.8.8", "action": "Block"}]
+    assert guess_format(name, head) == expected
 
 
-def test_jsonl_reads_one_object_per_line(tmp_path: Path) -> None:
-    path = tmp_path / "x.jsonl"
-    path.write_text(
-        '{"indicatorValue": "8.8.8.8"}\n\n{"indicatorValue": "1.1.1.1"}\n', encoding="utf-8"
-    )
-    assert [i["indicatorValue"] for i in read_items(str(path))] == ["8.8.8.8", "1.1.1.1"]
+def test_a_stix_bundle_is_read_through_the_stix_reader(tmp_path: Path) -> None:
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(BUNDLE), encoding="utf-8")
+    (item,) = read_items(str(path))
+    assert (item["indicatorType"], item["indicatorValue"]) == ("DomainName", "evil.example.net")
 
 
-def test_broken_json_is_a_configuration_error(tmp_path: Path) -> None:
-    path = tmp_path / "x.json"
-    path.write_text("[{", encoding="utf-8")
-    with pytest.raises(ConfigurationError, match="Not valid JSON"):
-        read_items(str(path))
+def test_dash_reads_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(b"evil.example.net\n185.220.101.4\n"), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert [i["indicatorValue"] for i in read_items("-")] == ["evil.example.net", "185.220.101.4"]
 
 
-def test_missing_file_is_a_configuration_error(tmp_path: Path) -> None:
+def test_a_missing_file_or_unknown_format_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="Cannot read"):
-        read_items(str(tmp_path / "absent.csv"))
+        read_items(str(tmp_path / "absent.txt"))
+    (tmp_path / "x.txt").write_text("a.example\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="Unknown input format"):
+        read_items(str(tmp_path / "x.txt"), "xml")

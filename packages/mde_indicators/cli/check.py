@@ -1,0 +1,165 @@
+"""`mde-indicators check` (sign-in, read and write access, effective settings) and `completion`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Mapping, Optional
+
+import click
+import jwt
+from click.shell_completion import get_completion_class
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import AuthenticationError, ConfigurationError, MdeIndicatorsError, PermissionDenied
+from . import Context, main
+from .output import EXIT_AUTH, EXIT_ITEMS, EXIT_OK, EXIT_USAGE
+
+COMPLETE_VAR = "_MDE_INDICATORS_COMPLETE"
+
+
+def _roles(token: str, roles: Mapping[str, Mapping[str, str]]) -> str:
+    """The app roles the token carries, with what each lets the app see (payload only, for display)."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return "token is not a JWT; roles unknown"
+    found = [str(r) for r in claims.get("roles") or []]
+    shown = [
+        f"{r} (sees {roles[r].get('visibility', '?')} indicators)" if r in roles else r
+        for r in found
+    ]
+    return ", ".join(shown) or "no app roles in the token"
+
+
+def _probe(step: str, run: Any) -> Dict[str, Any]:
+    try:
+        detail = run()
+    except MdeIndicatorsError as exc:
+        return {"check": step, "ok": False, "detail": str(exc), "error": type(exc).__name__}
+    return {"check": step, "ok": True, "detail": detail}
+
+
+def _write_probe(obj: Context) -> str:
+    """An import of zero indicators: it cannot change anything, but MDE authorises it like any write.
+
+    200 (the emulator) and 400 (an empty batch refused after authorisation) both prove write access;
+    403 means the app lacks Ti.ReadWrite/Ti.ReadWrite.All.
+    """
+    op = obj.client.model.operations["ImportIndicators"]
+    try:
+        obj.client.transport.request(op.name, json_body={op.body_key: []})
+    except PermissionDenied:
+        raise
+    except MdeIndicatorsError as exc:
+        if exc.status != 400:
+            raise
+        return "import endpoint accepted the caller (empty batch refused with 400, nothing written)"
+    return "import endpoint accepted the caller (empty batch, nothing written)"
+
+
+@main.command()
+@click.option("--no-write-probe", is_flag=True, help="Skip the write-permission probe.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def check(obj: Context, no_write_probe: bool, as_json: bool) -> None:
+    """Verify sign-in, read access and write permission, and print the effective settings (secrets
+    masked). The write probe imports an empty batch, which changes nothing.
+
+    Exit code 0 when every check passes, 2 for a configuration error, 3 when sign-in or a permission
+    fails, 1 otherwise.
+
+    \b
+    Examples:
+      mde-indicators check
+      mde-indicators --profile prod check --json
+    """
+    checks: List[Dict[str, Any]] = []
+    settings: Dict[str, Any] = {}
+    try:
+        profile = obj.profile
+        config = obj.config
+        settings = config.describe()
+        config.check()
+    except ConfigurationError as exc:
+        checks.append(
+            {
+                "check": "configuration",
+                "ok": False,
+                "detail": str(exc),
+                "error": "ConfigurationError",
+            }
+        )
+    else:
+        sources = {k: v for k, v in profile.secret_sources.items() if settings.get(k)}
+        settings.update({f"{k} from": v for k, v in sources.items()})
+        settings["profile"] = f"{profile.name} ({profile.path})" if profile.name else None
+        model = obj.client.model
+        checks.append(
+            _probe("sign-in", lambda: _roles(obj.client.transport.tokens.token(), model.roles))
+        )
+        if checks[-1]["ok"]:
+            checks.append(
+                _probe(
+                    "read",
+                    lambda: (
+                        f"listed {len(obj.client.list_page(top=1).get('value') or [])} indicator(s) with $top=1"
+                    ),
+                )
+            )
+        if checks[-1]["ok"] and not no_write_probe:
+            checks.append(_probe("write", lambda: _write_probe(obj)))
+    code = _exit_code(checks)
+    if as_json:
+        click.echo(
+            json.dumps({"ok": code == EXIT_OK, "checks": checks, "settings": settings}, indent=2)
+        )
+    else:
+        _print(checks, settings)
+    raise SystemExit(code)
+
+
+def _exit_code(checks: List[Dict[str, Any]]) -> int:
+    failed = [c for c in checks if not c["ok"]]
+    if not failed:
+        return EXIT_OK
+    error: Optional[str] = failed[0].get("error")
+    if error == ConfigurationError.__name__:
+        return EXIT_USAGE
+    if error in (AuthenticationError.__name__, PermissionDenied.__name__):
+        return EXIT_AUTH
+    return EXIT_ITEMS
+
+
+def _print(checks: List[Dict[str, Any]], settings: Dict[str, Any]) -> None:
+    console = Console(width=max(120, Console().width))
+    table = Table(title="Checks")
+    for column in ("check", "result", "detail"):
+        table.add_column(column, overflow="fold")
+    for c in checks:
+        table.add_row(c["check"], "[green]ok[/]" if c["ok"] else "[red]FAILED[/]", c["detail"])
+    console.print(table)
+    shown = Table(title="Effective settings (secrets masked)", show_header=False)
+    shown.add_column("setting")
+    shown.add_column("value", overflow="fold")
+    for key, value in settings.items():
+        if value is not None:
+            shown.add_row(key, str(value))
+    console.print(shown)
+
+
+@main.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script for bash, zsh or fish.
+
+    \b
+    Examples:
+      eval "$(mde-indicators completion bash)"        # add to ~/.bashrc
+      eval "$(mde-indicators completion zsh)"         # add to ~/.zshrc
+      mde-indicators completion fish > ~/.config/fish/completions/mde-indicators.fish
+    """
+    cls = get_completion_class(shell)
+    if cls is None:  # pragma: no cover - click ships all three
+        raise click.UsageError(f"No completion for {shell}.")
+    click.echo(cls(main, {}, "mde-indicators", COMPLETE_VAR).source())

@@ -1,0 +1,214 @@
+"""Protected values that must never be blocked (sign-in, update, public DNS, empty-file hashes, your own).
+
+Only actions the schema marks `blocks` are refused; allow-listing or auditing a protected value is fine.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from urllib.parse import urlsplit
+
+import idna
+
+from .errors import ConfigurationError
+from .model import Model, load_model
+from .results import ItemResult, Status
+from .service import IndicatorService, Prepared, Progress
+
+BUILTIN_FILE = "protected-values.txt"
+BUILTIN_LABEL = "built-in list"
+Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+_HEX = re.compile(r"^[0-9a-f]{32}$|^[0-9a-f]{40}$|^[0-9a-f]{64}$")
+
+
+@dataclass
+class Guardrails:
+    """A set of protected values; call it as a service Guard: guard(value, type) -> reason or None."""
+
+    domains: Dict[str, str] = field(default_factory=dict)
+    parents: Dict[str, str] = field(default_factory=dict)  # parent domain -> "child: label"
+    hashes: Dict[str, str] = field(default_factory=dict)
+    networks: List[Tuple[Network, str]] = field(default_factory=list)
+    model: Model = field(default_factory=load_model, repr=False)
+
+    @classmethod
+    def load(cls, files: Sequence[str] = (), *, builtin: bool = True) -> Guardrails:
+        """The built-in list (unless switched off) plus each of the user's files."""
+        guard = cls()
+        if builtin:
+            text = (
+                resources.files("mde_indicators").joinpath("data", BUILTIN_FILE).read_text("utf-8")
+            )
+            guard.add_lines(text.splitlines(), BUILTIN_LABEL)
+        for path in files:
+            try:
+                with open(path, encoding="utf-8-sig") as fh:
+                    guard.add_lines(fh.read().splitlines(), path)
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"Cannot read the protected-values file {path}: {exc.strerror}"
+                ) from None
+        return guard
+
+    def __len__(self) -> int:
+        return len(self.domains) + len(self.hashes) + len(self.networks)
+
+    def add_lines(self, lines: Iterable[str], source: str) -> None:
+        heading = ""
+        for number, line in enumerate(lines, 1):
+            if line.startswith("## "):
+                heading = line[3:].strip()
+                continue
+            parts = re.split(r"(?:^|\s)#", line, maxsplit=1)
+            value, comment = parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
+            if not value:
+                continue
+            label = ", ".join(p for p in (comment or heading, source) if p)
+            try:
+                self.add(value, label)
+            except ValueError as exc:
+                raise ConfigurationError(f"{source} line {number}: {exc}") from None
+
+    def add(self, value: str, label: str) -> None:
+        text = value.strip().lower()
+        if _HEX.match(text):
+            self.hashes[text] = label
+            return
+        try:
+            self.networks.append((ipaddress.ip_network(text, strict=False), label))
+            return
+        except ValueError:
+            pass
+        host = urlsplit(text).hostname if "://" in text else text
+        if not host:
+            raise ValueError(f"'{value}' is not a domain, URL, IP address, range or hash")
+        try:
+            self.networks.append((ipaddress.ip_network(host), label))
+        except ValueError:
+            name = _ascii_domain(host)
+            self.domains[name] = label
+            labels = name.split(".")
+            for start in range(1, len(labels) - 1):
+                self.parents.setdefault(".".join(labels[start:]), f"{name}: {label}")
+
+    # -- checks -----------------------------------------------------------------------------------
+    def blocks(self, action: Optional[str]) -> bool:
+        """Whether an action blocks (Warn, Block, BlockAndRemediate …), from the schema's `blocks` flag."""
+        spec = self.model.raw["actions"].get(action or "", {})
+        return bool(spec.get("blocks"))
+
+    def __call__(self, value: str, indicator_type: str) -> Optional[str]:
+        """Why value is protected, or None; the caller decides whether the action matters."""
+        fmt = self.model.indicator_types[indicator_type].format
+        text = value.strip().lower()
+        if fmt == "hex":
+            label = self.hashes.get(text)
+        elif fmt == "ip":
+            label = self._ip_label(text)
+        else:
+            host = (urlsplit(text).hostname or "") if fmt == "url" else text
+            label = self._ip_label(host) or self._domain_label(host)
+            # A domain block covers subdomains; a URL block covers only that URL's paths.
+            parent = None if label or fmt == "url" else self._parent_of(host)
+            if parent:
+                child, label = parent.split(": ", 1)
+                return f"Blocking {value} would also block {child}, a protected value ({label})."
+        if label is None:
+            return None
+        return f"{value} is a protected value ({label}); it is never blocked."
+
+    def _ip_label(self, text: str) -> Optional[str]:
+        try:
+            ip = ipaddress.ip_address(text.strip("[]"))
+        except ValueError:
+            return None
+        return next((label for net, label in self.networks if ip in net), None)
+
+    def _domain_label(self, host: str) -> Optional[str]:
+        """The label of host's protected entry: itself or a parent (a block covers subdomains)."""
+        labels = _ascii_domain(host, strict=False).split(".")
+        for start in range(len(labels)):
+            found = self.domains.get(".".join(labels[start:]))
+            if found:
+                return found
+        return None
+
+    def _parent_of(self, host: str) -> Optional[str]:
+        """'child: label' when host is a parent of a protected domain, whose block would cover it."""
+        return self.parents.get(_ascii_domain(host, strict=False))
+
+    def apply(self, prepared: Sequence[Prepared]) -> int:
+        """Settle as `protected` each validated item whose action blocks a protected value."""
+        count = 0
+        for p in prepared:
+            if p.result is not None or not p.body:
+                continue
+            itype, action = p.body["indicatorType"], p.body["action"]
+            reason = self(p.body["indicatorValue"], itype) if self.blocks(action) else None
+            if reason:
+                settle([p], Status.PROTECTED, reason, "protected")
+                p.body = {}
+                count += 1
+        return count
+
+
+def _ascii_domain(host: str, strict: bool = True) -> str:
+    name = host.strip().rstrip(".").lower()
+    if not name.isascii():
+        try:
+            name = idna.encode(name, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            if not strict:
+                return name
+            raise ValueError(f"'{host}' is not a valid domain ({exc})") from None
+    return name
+
+
+def settle(pending: Iterable[Prepared], status: Status, reason: str, code: Optional[str]) -> None:
+    """Give every still-unsettled item the same result (a dry run, or a run refused before writing)."""
+    for p in pending:
+        if p.result is None:
+            p.result = ItemResult(
+                p.index,
+                p.checked.value,
+                status,
+                indicator_type=p.body.get("indicatorType"),
+                action=p.body.get("action"),
+                reason_code=code,
+                reason=reason,
+            )
+
+
+def guarded_import(
+    service: IndicatorService,
+    items: Iterable[Mapping[str, Any]],
+    *,
+    defaults: Optional[Mapping[str, Any]] = None,
+    guardrails: Optional[Guardrails] = None,
+    max_changes: Optional[int] = None,
+    dry_run: bool = False,
+    progress: Optional[Progress] = None,
+    now: Optional[datetime] = None,
+) -> List[ItemResult]:
+    """IndicatorService.import_indicators with the guardrails: protected values are never blocked, and a
+    run that would change more than max_changes indicators sends nothing."""
+    prepared = service.prepare(items, defaults=defaults, now=now)
+    if guardrails is not None:
+        guardrails.apply(prepared)
+    pending = [p for p in prepared if p.result is None]
+    if max_changes is not None and len(pending) > max_changes:
+        reason = (
+            f"Nothing sent: {len(pending):,} indicators would change, more than --max-changes "
+            f"{max_changes:,}."
+        )
+        settle(pending, Status.FAILED, reason, "max_changes")
+    elif dry_run:
+        settle(pending, Status.DRY_RUN, "Valid; not sent (dry run).", None)
+    else:
+        service.send_prepared(pending, progress=progress)
+    return [p.result for p in prepared if p.result is not None]
