@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, List
 
-from . import wheel
+from . import splunk, wheel
 
 
 @dataclass(frozen=True)
@@ -19,4 +19,5 @@ class Target:
 
 TARGETS: List[Target] = [
     Target("wheel", "Python wheel of the core, CLI and emulator", wheel.build, wheel.verify),
+    Target("splunk", "Splunk app TA-mde-indicators (.spl)", splunk.build, splunk.verify),
 ]
