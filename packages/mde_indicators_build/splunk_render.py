@@ -19,6 +19,7 @@ from mde_indicators.model import Model, load_model
 from .paths import ROOT, version
 
 SOURCE = ROOT / "splunk_app"
+ALERT = "mde_submit_indicator"
 TEMPLATES = Path(__file__).with_name("templates") / "splunk"
 # template -> path inside the app
 OUTPUTS = {
@@ -27,6 +28,9 @@ OUTPUTS = {
     "searchbnf.conf.j2": "default/searchbnf.conf",
     "mde_indicators_accounts.conf.spec.j2": "README/mde_indicators_accounts.conf.spec",
     "mde_indicators_setup.js.j2": "appserver/static/mde_indicators_setup.js",
+    "alert_actions.conf.j2": "default/alert_actions.conf",
+    "alert_actions.conf.spec.j2": "README/alert_actions.conf.spec",
+    "alert.html.j2": f"default/data/ui/alerts/{ALERT}.html",
 }
 CUSTOM_CONFS = ("mde_indicators", "mde_indicators_accounts")
 
@@ -50,6 +54,8 @@ def context(model: Model, app: str) -> Dict[str, Any]:
         "version": version(),
         "model": model,
         "commands": spec.commands(model),
+        "alert": ALERT,
+        "alert_params": spec.alert_params(model),
         "account_fields": spec.ACCOUNT_FIELDS,
         "status_fields": spec.STATUS_FIELDS,
         "custom_confs": CUSTOM_CONFS,

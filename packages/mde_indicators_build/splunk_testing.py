@@ -4,6 +4,8 @@ and a fake splunkd with an MDE account pointing at an emulator."""
 from __future__ import annotations
 
 import glob
+import gzip
+import json
 import os
 import shutil
 import subprocess
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, Mapping, Optional
 
 from .splunk import APP, stage
-from .splunk_driver import CommandRun, run_command
+from .splunk_driver import CommandRun, run_command, to_csv
 from .splunk_fake import FakeSplunkd
 
 ACCOUNT = "primary"
@@ -110,6 +112,39 @@ class SplunkHarness:
         return run_command(
             self.app_dir, command_line, rows, self.env, splunkd_uri=self.splunkd.uri,
             session_key=self.splunkd.token(user), python=self.python, **kw,
+        )  # fmt: skip
+
+    def alert(
+        self,
+        configuration: Mapping[str, Any],
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        user: str = "analyst",
+        search_name: str = "Block hashes from EDR",
+        argv: Iterable[str] = ("--execute",),
+    ) -> subprocess.CompletedProcess:
+        """Run the alert action as splunkd does: JSON payload on stdin, gzipped CSV results file."""
+        dispatch = (
+            Path(self.home)
+            / "dispatch"
+            / f"scheduler__{user}_{os.getpid()}_{len(os.listdir(self.home))}"
+        )
+        dispatch.mkdir(parents=True, exist_ok=True)
+        rows = list(rows)
+        results = dispatch / "results.csv.gz"
+        with gzip.open(results, "wb") as fh:
+            fh.write(to_csv(rows) if rows else b"")
+        payload = {
+            "app": self.app_dir.name, "owner": user, "results_file": str(results),
+            "results_link": "http://splunk.example/app/search", "search_uri": "/servicesNS/nobody/search/saved/searches/x",
+            "server_host": "sh1", "server_uri": self.splunkd.uri, "session_key": self.splunkd.token(user),
+            "sid": f"scheduler__{user}__search__RMD5{dispatch.name}", "search_name": search_name,
+            "configuration": dict(configuration), "result": dict(rows[0]) if rows else {},
+        }  # fmt: skip
+        script = self.app_dir / "bin" / "mde_submit_indicator.py"
+        return subprocess.run(
+            [self.python, str(script), *argv], input=json.dumps(payload), capture_output=True,
+            text=True, env=self.env, cwd=str(self.app_dir / "bin"), timeout=300,
         )  # fmt: skip
 
     def logs(self) -> str:

@@ -58,8 +58,13 @@ def _certificate_file(pem: str) -> str:
     return path
 
 
+def conf_stanza(system: Splunkd, stanza: str) -> Dict[str, Any]:
+    """A stanza of the app's mde_indicators.conf ({} when absent)."""
+    return content_of(system.entries(f"configs/conf-{SETTINGS_CONF}"), stanza) or {}
+
+
 def settings(system: Splunkd) -> Dict[str, Any]:
-    return content_of(system.entries(f"configs/conf-{SETTINGS_CONF}"), "settings") or {}
+    return conf_stanza(system, "settings")
 
 
 def names(system: Splunkd) -> List[str]:

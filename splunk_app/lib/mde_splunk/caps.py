@@ -16,4 +16,5 @@ ROUTES: List[Tuple[str, Tuple[str, ...], str, str]] = [
     ("POST", ("accounts",), ADMIN, "save_account"),
     ("DELETE", ("accounts", "*"), ADMIN, "delete_account"),
     ("POST", ("accounts", "*", "test"), ADMIN, "test_account"),
+    ("POST", ("outbox", "retry"), WRITE, "retry_outbox"),
 ]

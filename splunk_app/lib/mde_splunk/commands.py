@@ -8,14 +8,14 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
-from mde_indicators.expiry import parse_expiration
 from mde_indicators.model import load_model
 from mde_indicators.validate import parse_bool
 from splunklib.searchcommands import Configuration, Option
 
-from . import logs, spec
+from . import audit, logs, spec
 from .remote import RemoteApi
 from .rows import output
+from .spec import arg_problems
 from .splunkd import Splunkd, SplunkdError
 from .stream import Row
 
@@ -27,30 +27,6 @@ def configure(cls: Any, name: str, **settings: Any) -> Any:
         setattr(cls, arg.name, Option(name=arg.name, doc=arg.doc, default=arg.default))
     cls.spec = command
     return Configuration(**settings)(cls)
-
-
-def arg_problems(command: spec.Command, values: Dict[str, Any]) -> List[str]:
-    problems = []
-    for arg in command.args:
-        value = values.get(arg.name)
-        if value is None:
-            continue
-        text = str(value).strip()
-        if arg.choices and text.lower() not in {c.lower() for c in arg.choices}:
-            problems.append(
-                f"{arg.name}={text} is not valid; choose one of {', '.join(arg.choices)}."
-            )
-        elif arg.kind == "bool" and parse_bool(text) is None:
-            problems.append(f"{arg.name}={text} is not true or false.")
-        elif arg.kind == "int" and not (text.isdigit() and int(text) > 0):
-            problems.append(f"{arg.name}={text} is not a positive whole number.")
-        elif arg.kind == "expiration":
-            _, error = parse_expiration(text)
-            if error:
-                problems.append(f"{arg.name}: {error}")
-        elif arg.kind == "field" and not text:
-            problems.append(f"{arg.name}= needs a field name.")
-    return problems
 
 
 class MdeCommand:
@@ -96,7 +72,7 @@ class MdeCommand:
 
     def check(self, capability: Optional[str]) -> None:
         """Stop unless the arguments are valid and the user holds capability."""
-        problems = arg_problems(self.spec, self.values())
+        problems = arg_problems(self.spec.args, self.values())
         if problems:
             self.stop(" ".join(problems))
         if capability:
@@ -119,4 +95,10 @@ class MdeCommand:
             ready += self.buffer.add(row_of(record))  # type: ignore[attr-defined]
         if self._finished or self.buffer.overdue():  # type: ignore[attr-defined]
             ready += self.buffer.drain()  # type: ignore[attr-defined]
+        local = [
+            i.result for r in ready for i in r.items if (i.result or {}).get("origin") == "local"
+        ]
+        if local:
+            user = self.metadata.searchinfo.username  # type: ignore[attr-defined]
+            audit.record("import", local, {**self.context(), "user": user, "account": self.account})  # type: ignore[attr-defined]
         return output(ready)

@@ -8,16 +8,19 @@ access token is ever handed to the caller. Clients (and their msal token caches)
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from mde_indicators.client import IndicatorsClient
 from mde_indicators.errors import ConfigurationError, MdeIndicatorsError
 from mde_indicators.model import Model, load_model
+from mde_indicators.results import Status
 from mde_indicators.service import IndicatorService
 from mde_indicators.validate import parse_bool
 
 from . import accounts, audit, logs
 from .caps import ENDPOINT, ROUTES
+from .outbox import GIVEN_UP, PENDING, Outbox, retryable
 from .protect import load_guard
 from .splunkd import Splunkd, SplunkdError
 
@@ -154,11 +157,71 @@ class Api:
         name, client = self.client(request, request.body.get("account"))
         service = IndicatorService(None if dry_run else client, self.model)
         guard = load_guard(self.model)
-        results = [
-            r.as_dict() for r in service.import_indicators(items, guard=guard, dry_run=dry_run)
-        ]
-        audit.record("import", results, self.context(request, name))
+        found = service.import_indicators(items, guard=guard, dry_run=dry_run)
+        results = [r.as_dict() for r in found]
+        context = self.context(request, name)
+        if parse_bool(request.body.get("queue", False)) and not dry_run:
+            self.queue(request, name, items, results, context)
+        audit.record("import", results, context)
         return {"results": results}
+
+    # -- outbox -------------------------------------------------------------------------------------
+    def outbox(self, request: Request) -> Outbox:
+        system = request.as_system()
+        return Outbox(system, accounts.conf_stanza(system, "outbox"))
+
+    def queue(
+        self, request: Request, account: str, items: List[Any], results: List[Any], context: Any
+    ) -> None:
+        """Keep what MDE could not take now in the outbox; those results become queued."""
+        pairs = [(item, r) for item, r in zip(items, results) if retryable(r)]
+        if not pairs:
+            return
+        entries = self.outbox(request).queue(account, pairs, context, time.time())
+        for entry, (_, result) in zip(entries, pairs):
+            result["status"] = Status.QUEUED.value
+            result["reason"] = f"Queued for retry; the first attempt failed: {result.get('reason')}"
+            result["next_attempt"] = entry["next_attempt"]
+
+    def retry_outbox(self, request: Request) -> Dict[str, Any]:
+        """Deliver due entries in import batches; remove the delivered, back off or give up the rest."""
+        outbox, now = self.outbox(request), time.time()
+        limit = max(1, min(int(request.body.get("max") or MAX_ITEMS), MAX_ITEMS))
+        entries = outbox.due(now, limit, request.body.get("account") or None)
+        outbox.claim(entries, now)
+        groups: Dict[str, List[Dict[str, Any]]] = {}
+        for entry in entries:
+            groups.setdefault(entry["account"], []).append(entry)
+        report: List[Dict[str, Any]] = []
+        for account, group in groups.items():
+            report += self.deliver(request, outbox, account, group)
+        context = {"source": "mderetry", "user": request.user, "account": ",".join(groups)}
+        audit.record("retry", report, context)
+        return {"results": report, "pending": outbox.pending_count()}
+
+    def deliver(
+        self, request: Request, outbox: Outbox, account: str, group: List[Dict[str, Any]]
+    ) -> List[Dict[str, Any]]:
+        bodies = [json.loads(e["indicator"]) for e in group]
+        try:
+            _, client = self.client(request, account)
+            service = IndicatorService(client, self.model)
+            found = service.import_indicators(bodies, guard=load_guard(self.model))
+            results = [r.as_dict() for r in found]
+        except MdeIndicatorsError as exc:
+            # An account that no longer resolves: count the attempt, keep the entries until max_attempts.
+            results = [{"status": Status.FAILED.value, "reason": str(exc)} for _ in group]
+        now, report, changed = time.time(), [], []
+        for entry, result in zip(group, results):
+            if result["status"] in (Status.SUBMITTED.value, Status.UPDATED.value):
+                outbox.delivered(entry)
+            else:
+                changed.append(outbox.failed(entry, result, now))
+                result["status"] = Status.QUEUED.value if entry["state"] == PENDING else GIVEN_UP
+            result.update(attempts=entry.get("attempts"), next_attempt=entry.get("next_attempt"))
+            report.append(result)
+        outbox.save(changed)
+        return report
 
     def delete_indicators(self, request: Request) -> Dict[str, Any]:
         dry_run = bool(parse_bool(request.body.get("dry_run", False)))

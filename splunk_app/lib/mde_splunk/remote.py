@@ -48,11 +48,18 @@ class RemoteApi:
         bodies: Sequence[Dict[str, Any]],
         *,
         dry_run: bool = False,
+        queue: bool = False,
         context: Optional[Dict[str, Any]] = None,
     ) -> List[Dict[str, Any]]:
-        """Per-item results (handler's ItemResult dicts) for bodies, in order."""
-        payload = {"account": account, "indicators": list(bodies), "dry_run": dry_run}
-        payload["context"] = context or {}
+        """Per-item results (handler's ItemResult dicts) for bodies, in order; queue keeps what MDE
+        cannot take now in the outbox (status queued)."""
+        payload = {
+            "account": account,
+            "indicators": list(bodies),
+            "dry_run": dry_run,
+            "queue": queue,
+            "context": context or {},
+        }
         return list(self._post("indicators/import", payload).get("results") or [])
 
     def delete(
@@ -85,3 +92,7 @@ class RemoteApi:
         except SplunkdError as exc:
             raise _friendly(exc, READ) from None
         return list(data.get("value") or []), bool(data.get("more"))
+
+    def retry_outbox(self, account: Optional[str], limit: int) -> Dict[str, Any]:
+        """Deliver the outbox entries that are due: {"results": [...], "pending": n}."""
+        return self._post("outbox/retry", {"account": account, "max": limit})

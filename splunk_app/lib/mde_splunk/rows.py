@@ -11,8 +11,8 @@ from .stream import Item, Row
 
 
 def settled(status: Status, reason: str, value: str = "", **extra: Any) -> Dict[str, Any]:
-    """A result decided locally (invalid, duplicate, preview) in the shape the REST handler returns."""
-    return {"status": status.value, "reason": reason, "value": value, **extra}
+    """A result decided locally (invalid, duplicate) in the shape the REST handler returns."""
+    return {"status": status.value, "reason": reason, "value": value, "origin": "local", **extra}
 
 
 def failed(reason: str, **extra: Any) -> Dict[str, Any]:

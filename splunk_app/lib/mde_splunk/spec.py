@@ -6,11 +6,12 @@ One table feeds the runtime (splunklib Options, argument checks) and the build (
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from mde_indicators.config import SECRET_FIELDS, ClientConfig
+from mde_indicators.expiry import parse_expiration
 from mde_indicators.model import Field, Model
-from mde_indicators.validate import AUTO
+from mde_indicators.validate import AUTO, parse_bool
 
 # Columns every row returned by a write command carries (splunklib takes a chunk's header from its first row).
 STATUS_FIELDS = (
@@ -38,6 +39,7 @@ class Arg:
     choices: Tuple[str, ...] = ()
     default: Optional[str] = None
     wire: Optional[str] = None  # the schema field this argument sets or filters on
+    label: Optional[str] = None
 
     @property
     def placeholder(self) -> str:
@@ -74,7 +76,7 @@ def field_arg(model: Model, f: Field, *, allow_auto: bool = False) -> Arg:
             choices = model.current_actions()
         if allow_auto:
             choices = (AUTO, *choices)
-    return Arg(f.option or f.name, kind, f.doc, choices, wire=f.name)
+    return Arg(f.option or f.name, kind, f.doc, choices, wire=f.name, label=f.label)
 
 
 def _common(writes: bool) -> Tuple[Arg, ...]:
@@ -211,5 +213,73 @@ def delete_command(model: Model) -> Command:
     )
 
 
+def retry_command(model: Model) -> Command:
+    batch = model.operations["ImportIndicators"].batch_size
+    return Command(
+        name="mderetry",
+        kind="generating",
+        writes=True,
+        shortdesc="Delivers the indicators waiting in the app's outbox to Microsoft Defender for Endpoint.",
+        description=(
+            "Sends the outbox entries that are due (the alert action keeps there what MDE could not take at "
+            f"once) in import calls of at most {batch}, removes the delivered ones and backs off or gives up "
+            "the rest; one event per entry. A scheduled search runs it every 5 minutes. Requires the "
+            "mde_indicators_write capability."
+        ),
+        args=(
+            Arg("max", "int", "Deliver at most this many entries in this run.", default="5000"),
+            *_common(False),
+        ),
+        examples=(("| mderetry", "Deliver every due outbox entry now."),),
+    )
+
+
+def alert_params(model: Model) -> Tuple[Arg, ...]:
+    """Parameters of the mde_submit_indicator alert action (param.<name>), like mdesubmit's arguments."""
+    value = model.fields["indicatorValue"]
+    params = [
+        Arg(
+            "indicator_field",
+            "field",
+            f"Result field holding the {value.label.lower()}.",
+            default="indicator",
+        )
+    ]
+    for f in model.request_fields:
+        if f.option and f.name != value.name:
+            arg = field_arg(model, f, allow_auto=f.enum == "indicatorTypes")
+            if f.enum == "indicatorTypes":
+                arg = Arg(
+                    "indicator_type", arg.kind, arg.doc, arg.choices, AUTO, arg.wire, arg.label
+                )
+            params.append(arg)
+    return (*params, *_common(False))
+
+
 def commands(model: Model) -> Tuple[Command, ...]:
-    return (submit_command(model), list_command(model), delete_command(model))
+    return (submit_command(model), list_command(model), delete_command(model), retry_command(model))
+
+
+def arg_problems(args: Iterable[Arg], values: Dict[str, Any]) -> List[str]:
+    """Every problem with the given argument values (choices, booleans, numbers, expirations)."""
+    problems = []
+    for arg in args:
+        value = values.get(arg.name)
+        if value is None:
+            continue
+        text = str(value).strip()
+        if arg.choices and text.lower() not in {c.lower() for c in arg.choices}:
+            problems.append(
+                f"{arg.name}={text} is not valid; choose one of {', '.join(arg.choices)}."
+            )
+        elif arg.kind == "bool" and parse_bool(text) is None:
+            problems.append(f"{arg.name}={text} is not true or false.")
+        elif arg.kind == "int" and not (text.isdigit() and int(text) > 0):
+            problems.append(f"{arg.name}={text} is not a positive whole number.")
+        elif arg.kind == "expiration":
+            _, error = parse_expiration(text)
+            if error:
+                problems.append(f"{arg.name}: {error}")
+        elif arg.kind == "field" and not text:
+            problems.append(f"{arg.name}= needs a field name.")
+    return problems

@@ -74,3 +74,28 @@ def test_bin_scripts_stay_thin(staged: Path) -> None:
     for script in (staged / "bin").glob("*.py"):
         assert len(script.read_text().splitlines()) <= 80, script.name
         assert re.search(r"sys\.path\.insert\(0, .*\"lib\"\)", script.read_text()), script.name
+
+
+def test_the_alert_form_spec_and_conf_offer_every_parameter_and_schema_choice(
+    model, staged: Path
+) -> None:
+    html = (staged / "default" / "data" / "ui" / "alerts" / "mde_submit_indicator.html").read_text()
+    spec_text = (staged / "README" / "alert_actions.conf.spec").read_text()
+    alert = conf(staged / "default" / "alert_actions.conf")["mde_submit_indicator"]
+    assert alert["payload_format"] == "json" and alert["python.required"] == "3.13"
+    for param in spec.alert_params(model):
+        assert f'name="action.mde_submit_indicator.param.{param.name}"' in html
+        assert f"param.{param.name} = <string>" in spec_text
+        assert f"param.{param.name}" in alert
+    for choice in ("auto", *model.indicator_types, *model.current_actions(), *model.severities):
+        assert f'<option value="{choice}">' in html
+    assert not [a for a, v in model.actions.items() if v.retired and f'value="{a}"' in html]
+
+
+def test_the_outbox_is_scheduled_every_5_minutes_and_its_collection_declared(staged: Path) -> None:
+    saved = conf(staged / "default" / "savedsearches.conf")
+    (name,) = saved.sections()
+    assert saved[name]["search"].strip() == "| mderetry"
+    assert saved[name]["cron_schedule"] == "*/5 * * * *" and saved[name]["enableSched"] == "1"
+    collections = conf(staged / "default" / "collections.conf")
+    assert "mde_indicators_outbox" in collections.sections()
