@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, List
 
-from . import wheel
+from . import splunk, wheel
 from .sentinel import bundle as sentinel
 
 
@@ -20,6 +20,7 @@ class Target:
 
 TARGETS: List[Target] = [
     Target("wheel", "Python wheel of the core, CLI and emulator", wheel.build, wheel.verify),
+    Target("splunk", "Splunk app TA-mde-indicators (.spl)", splunk.build, splunk.verify),
     Target(
         "sentinel",
         "Microsoft Sentinel playbooks and custom connector (ARM templates, readmes, zip)",

@@ -1,0 +1,268 @@
+"""The app's REST endpoint (restmap.conf: persistent, system auth): the only code that reads account secrets.
+
+splunkd checks the caller's capability (restmap.conf) and the handler checks it again. The handler resolves
+the account with the system session key and makes the MDE call itself, so neither the client secret nor an
+access token is ever handed to the caller. Clients (and their msal token caches) live as long as the process.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from mde_indicators.client import IndicatorsClient
+from mde_indicators.errors import ConfigurationError, MdeIndicatorsError
+from mde_indicators.model import Model, load_model
+from mde_indicators.results import Status
+from mde_indicators.service import IndicatorService
+from mde_indicators.validate import parse_bool
+
+from . import accounts, audit, logs
+from .caps import ENDPOINT, ROUTES
+from .outbox import GIVEN_UP, PENDING, Outbox, retryable
+from .protect import load_guard
+from .splunkd import Splunkd, SplunkdError
+
+MAX_ITEMS = 5000
+
+
+class HandlerError(Exception):
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.extra = extra
+
+
+class Request:
+    def __init__(self, raw: Any) -> None:
+        data = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+        self.method = str(data.get("method") or "GET").upper()
+        self.parts = [p for p in str(data.get("rest_path") or "").strip("/").split("/") if p]
+        self.query = {k: v for k, v in data.get("query") or []}
+        self.user = (data.get("session") or {}).get("user")
+        self.user_token = (data.get("session") or {}).get("authtoken") or ""
+        self.system_token = data.get("system_authtoken") or ""
+        self.server_uri = (data.get("server") or {}).get("rest_uri") or "https://127.0.0.1:8089"
+        body: Any = None
+        if data.get("payload"):
+            try:
+                body = json.loads(data["payload"])
+            except ValueError:
+                body = None
+        self.body: Dict[str, Any] = body if isinstance(body, dict) else dict(data.get("form") or [])
+
+    def as_user(self) -> Splunkd:
+        return Splunkd(self.server_uri, self.user_token)
+
+    def as_system(self) -> Splunkd:
+        if not self.system_token:
+            raise HandlerError(
+                500, "The handler was not given system credentials (passSystemAuth)."
+            )
+        return Splunkd(self.server_uri, self.system_token)
+
+
+def match(method: str, parts: List[str]) -> Optional[Tuple[str, str]]:
+    if not parts or parts[0] != ENDPOINT:
+        return None
+    rest = parts[1:]
+    for verb, pattern, capability, name in ROUTES:
+        if verb == method and len(pattern) == len(rest):
+            if all(p in ("*", r) for p, r in zip(pattern, rest)):
+                return capability, name
+    return None
+
+
+class Api:
+    def __init__(self, model: Optional[Model] = None) -> None:
+        self.model = model or load_model()
+        self.clients: Dict[str, Tuple[str, IndicatorsClient]] = {}
+        self.log = logs.get_logger("rest")
+
+    def handle(self, raw: Any) -> Dict[str, Any]:
+        """splunkd's persistent-handler entry: request JSON in, {"payload", "status"} out."""
+        try:
+            request = Request(raw)
+            found = match(request.method, request.parts)
+            if found is None:
+                raise HandlerError(404, "No such endpoint.")
+            capability, name = found
+            self.authorize(request, capability)
+            payload = getattr(self, name)(request)
+            return {"payload": payload, "status": 200}
+        except HandlerError as exc:
+            return self.error(exc.status, str(exc), **exc.extra)
+        except ConfigurationError as exc:
+            return self.error(400, exc.message)
+        except MdeIndicatorsError as exc:
+            retry = getattr(exc, "retry_after", None)
+            return self.error(
+                502, str(exc), code=exc.code, http_status=exc.status, retry_after=retry
+            )
+        except SplunkdError as exc:
+            return self.error(502, f"splunkd: {exc.message}")
+        except Exception:
+            self.log.exception("unexpected error")
+            return self.error(500, "Internal error; see ta_mde_indicators_rest.log.")
+
+    def error(self, status: int, message: str, **extra: Any) -> Dict[str, Any]:
+        message = logs.mask(message)
+        self.log.warning("HTTP %s: %s", status, message)
+        return {"payload": {"error": message, **extra}, "status": status}
+
+    def authorize(self, request: Request, capability: str) -> None:
+        context = request.as_user().capabilities()
+        if capability not in context["capabilities"]:
+            raise HandlerError(403, f"This needs the {capability} capability.")
+        request.user = context["user"] or request.user
+
+    def client(self, request: Request, account: Optional[str]) -> Tuple[str, IndicatorsClient]:
+        name, config, digest = accounts.load(request.as_system(), account)
+        cached = self.clients.get(name)
+        if cached is None or cached[0] != digest:
+            cached = (digest, IndicatorsClient.from_config(config))
+            self.clients[name] = cached
+        return name, cached[1]
+
+    def context(self, request: Request, account: str) -> Dict[str, Any]:
+        given = request.body.get("context") or {}
+        return {
+            **{k: given.get(k) for k in ("source", "search_name", "sid")},
+            "user": request.user,
+            "account": account,
+        }
+
+    # -- indicators ---------------------------------------------------------------------------------
+    def list_indicators(self, request: Request) -> Dict[str, Any]:
+        _, client = self.client(request, request.query.get("account"))
+        max_top = self.model.operations["ListIndicators"].max_top or 1
+        top = max(1, min(int(request.query.get("top") or max_top), max_top))
+        skip = max(0, int(request.query.get("skip") or 0))
+        page = client.list_page(request.query.get("filter") or None, top=top, skip=skip)
+        rows = list(page.get("value") or [])
+        return {"value": rows, "more": bool(page.get("@odata.nextLink")) or len(rows) >= top}
+
+    def _items(self, request: Request, key: str) -> List[Any]:
+        items = request.body.get(key)
+        if not isinstance(items, list) or len(items) > MAX_ITEMS:
+            raise HandlerError(400, f"'{key}' must be a list of at most {MAX_ITEMS} entries.")
+        return items
+
+    def import_indicators(self, request: Request) -> Dict[str, Any]:
+        items = self._items(request, "indicators")
+        if not all(isinstance(i, dict) for i in items):
+            raise HandlerError(400, "Each indicator must be an object of MDE field names.")
+        dry_run = bool(parse_bool(request.body.get("dry_run", False)))
+        name, client = self.client(request, request.body.get("account"))
+        service = IndicatorService(None if dry_run else client, self.model)
+        guard = load_guard(self.model)
+        found = service.import_indicators(items, guard=guard, dry_run=dry_run)
+        results = [r.as_dict() for r in found]
+        context = self.context(request, name)
+        if parse_bool(request.body.get("queue", False)) and not dry_run:
+            self.queue(request, name, items, results, context)
+        audit.record("import", results, context)
+        return {"results": results}
+
+    # -- outbox -------------------------------------------------------------------------------------
+    def outbox(self, request: Request) -> Outbox:
+        system = request.as_system()
+        return Outbox(system, accounts.conf_stanza(system, "outbox"))
+
+    def queue(
+        self, request: Request, account: str, items: List[Any], results: List[Any], context: Any
+    ) -> None:
+        """Keep what MDE could not take now in the outbox; those results become queued."""
+        pairs = [(item, r) for item, r in zip(items, results) if retryable(r)]
+        if not pairs:
+            return
+        entries = self.outbox(request).queue(account, pairs, context, time.time())
+        for entry, (_, result) in zip(entries, pairs):
+            result["status"] = Status.QUEUED.value
+            result["reason"] = f"Queued for retry; the first attempt failed: {result.get('reason')}"
+            result["next_attempt"] = entry["next_attempt"]
+
+    def retry_outbox(self, request: Request) -> Dict[str, Any]:
+        """Deliver due entries in import batches; remove the delivered, back off or give up the rest."""
+        outbox, now = self.outbox(request), time.time()
+        limit = max(1, min(int(request.body.get("max") or MAX_ITEMS), MAX_ITEMS))
+        entries = outbox.due(now, limit, request.body.get("account") or None)
+        outbox.claim(entries, now)
+        groups: Dict[str, List[Dict[str, Any]]] = {}
+        for entry in entries:
+            groups.setdefault(entry["account"], []).append(entry)
+        report: List[Dict[str, Any]] = []
+        for account, group in groups.items():
+            report += self.deliver(request, outbox, account, group)
+        context = {"source": "mderetry", "user": request.user, "account": ",".join(groups)}
+        audit.record("retry", report, context)
+        return {"results": report, "pending": outbox.pending_count()}
+
+    def deliver(
+        self, request: Request, outbox: Outbox, account: str, group: List[Dict[str, Any]]
+    ) -> List[Dict[str, Any]]:
+        bodies = [json.loads(e["indicator"]) for e in group]
+        try:
+            _, client = self.client(request, account)
+            service = IndicatorService(client, self.model)
+            found = service.import_indicators(bodies, guard=load_guard(self.model))
+            results = [r.as_dict() for r in found]
+        except MdeIndicatorsError as exc:
+            # An account that no longer resolves: count the attempt, keep the entries until max_attempts.
+            results = [{"status": Status.FAILED.value, "reason": str(exc)} for _ in group]
+        now, report, changed = time.time(), [], []
+        for entry, result in zip(group, results):
+            if result["status"] in (Status.SUBMITTED.value, Status.UPDATED.value):
+                outbox.delivered(entry)
+            else:
+                changed.append(outbox.failed(entry, result, now))
+                result["status"] = Status.QUEUED.value if entry["state"] == PENDING else GIVEN_UP
+            result.update(attempts=entry.get("attempts"), next_attempt=entry.get("next_attempt"))
+            report.append(result)
+        outbox.save(changed)
+        return report
+
+    def delete_indicators(self, request: Request) -> Dict[str, Any]:
+        dry_run = bool(parse_bool(request.body.get("dry_run", False)))
+        name, client = self.client(request, request.body.get("account"))
+        service = IndicatorService(client, self.model)
+        run: Callable[[], List[Any]]
+        if request.body.get("ids"):
+            ids = [str(i) for i in self._items(request, "ids")]
+            run = lambda: service.delete_ids(ids, dry_run=dry_run)  # noqa: E731
+        else:
+            values = [str(v) for v in self._items(request, "values")]
+            itype = request.body.get("type") or None
+            run = lambda: service.delete_values(values, indicator_type=itype, dry_run=dry_run)  # noqa: E731
+        results = [r.as_dict() for r in run()]
+        audit.record("delete", results, self.context(request, name))
+        return {"results": results}
+
+    # -- accounts (admins) --------------------------------------------------------------------------
+    def list_accounts(self, request: Request) -> Dict[str, Any]:
+        system = request.as_system()
+        default = accounts.settings(system).get("default_account")
+        return {"accounts": accounts.describe(system), "default_account": default}
+
+    def save_account(self, request: Request) -> Dict[str, Any]:
+        saved = accounts.save(request.as_user(), self.model, request.body)
+        self.log.info("account %s saved by %s", saved["name"], request.user)
+        return saved
+
+    def delete_account(self, request: Request) -> Dict[str, Any]:
+        removed = accounts.remove(request.as_user(), request.parts[-1])
+        self.clients.pop(removed["name"], None)
+        self.log.info("account %s deleted by %s", removed["name"], request.user)
+        return removed
+
+    def test_account(self, request: Request) -> Dict[str, Any]:
+        name, config, _ = accounts.load(request.as_system(), request.parts[-2])
+        client = IndicatorsClient.from_config(config.merged(max_attempts=2, max_retry_seconds=20.0))
+        rows = client.list_page(None, top=1).get("value") or []
+        return {
+            "name": name,
+            "ok": True,
+            "api_url": client.transport.endpoints.api_url,
+            "sample": len(rows),
+        }

@@ -1,0 +1,112 @@
+"""The durable outbox: indicators MDE could not take now, kept in a KV Store collection until delivered.
+
+KV Store replicates across a search head cluster, unlike local files. One entry per (account, type, value),
+so queuing the same indicator again replaces its entry; delivery is an import, which MDE treats as an
+upsert, so delivering an entry twice never creates two indicators. Entries back off exponentially
+(never sooner than Retry-After) and are marked given_up, with their reason, after max_attempts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Dict, List, Mapping, Optional
+
+from mde_indicators.results import Status
+
+from .splunkd import Splunkd
+
+COLLECTION = "mde_indicators_outbox"
+PENDING, GIVEN_UP = "pending", "given_up"
+DEFAULTS = {"max_attempts": 12.0, "base_delay": 300.0, "max_delay": 21600.0, "lease": 600.0}
+_PERMANENT_CODES = ("import_item_failed", "no_result")
+
+
+def retryable(result: Mapping[str, Any]) -> bool:
+    """Whether a failed result may succeed later: throttling, 5xx, network, sign-in; not a rejected item."""
+    if result.get("status") != Status.FAILED.value or result.get("reason_code") in _PERMANENT_CODES:
+        return False
+    status = result.get("http_status")
+    return status is None or status in (401, 408, 429) or int(status) >= 500
+
+
+def entry_key(account: str, body: Mapping[str, Any]) -> str:
+    text = f"{account}|{body['indicatorType']}|{body['indicatorValue']}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
+
+
+class Outbox:
+    def __init__(self, system: Splunkd, settings: Optional[Mapping[str, Any]] = None) -> None:
+        self.system = system
+        self.settings = {k: float((settings or {}).get(k) or v) for k, v in DEFAULTS.items()}
+        self.path = f"storage/collections/data/{COLLECTION}"
+
+    def delay(self, attempts: int, retry_after: Optional[float]) -> float:
+        backoff = self.settings["base_delay"] * (2 ** max(0, attempts - 1))
+        return max(min(backoff, self.settings["max_delay"]), float(retry_after or 0))
+
+    def save(self, entries: List[Dict[str, Any]]) -> None:
+        for start in range(0, len(entries), 500):
+            self.system.post_json(f"{self.path}/batch_save", entries[start : start + 500])
+
+    def queue(
+        self, account: str, pairs: List[Any], context: Mapping[str, Any], now: float
+    ) -> List[Dict[str, Any]]:
+        """Keep each (body, failed result) for a later attempt; returns the entries written."""
+        entries = []
+        for body, result in pairs:
+            entries.append(
+                {
+                    "_key": entry_key(account, body),
+                    "account": account,
+                    "indicator": json.dumps(body, sort_keys=True),
+                    "value": body["indicatorValue"],
+                    "indicator_type": body["indicatorType"],
+                    "action": body.get("action"),
+                    "state": PENDING,
+                    "attempts": 1,
+                    "last_error": str(result.get("reason") or ""),
+                    "last_status": result.get("http_status"),
+                    "next_attempt": now + self.delay(1, result.get("retry_after")),
+                    "created": now,
+                    "updated": now,
+                    **{k: context.get(k) for k in ("source", "search_name", "sid", "user")},
+                }
+            )
+        self.save(entries)
+        return entries
+
+    def due(self, now: float, limit: int, account: Optional[str] = None) -> List[Dict[str, Any]]:
+        query: Dict[str, Any] = {"state": PENDING, "next_attempt": {"$lte": now}}
+        if account:
+            query["account"] = account
+        rows = self.system.get(self.path, query=json.dumps(query), sort="next_attempt", limit=limit)
+        return list(rows or [])
+
+    def claim(self, entries: List[Dict[str, Any]], now: float) -> None:
+        """Push the entries' next attempt past the lease, so that an overlapping run skips them."""
+        for entry in entries:
+            entry["next_attempt"] = now + self.settings["lease"]
+        self.save(entries)
+
+    def delivered(self, entry: Dict[str, Any]) -> None:
+        self.system.delete(f"{self.path}/{entry['_key']}")
+
+    def failed(
+        self, entry: Dict[str, Any], result: Mapping[str, Any], now: float
+    ) -> Dict[str, Any]:
+        """Record a failed attempt: back off, or give up after max_attempts or on a permanent error."""
+        entry["attempts"] = int(entry.get("attempts") or 0) + 1
+        entry["last_error"] = str(result.get("reason") or "")
+        entry["last_status"] = result.get("http_status")
+        entry["updated"] = now
+        if not retryable(result) or entry["attempts"] >= self.settings["max_attempts"]:
+            entry["state"] = GIVEN_UP
+        else:
+            entry["next_attempt"] = now + self.delay(entry["attempts"], result.get("retry_after"))
+        return entry
+
+    def pending_count(self) -> int:
+        return len(
+            self.system.get(self.path, query=json.dumps({"state": PENDING}), fields="_key") or []
+        )

@@ -1,0 +1,7 @@
+"""The app's glue package (splunk_app/lib/mde_splunk) importable from source for unit tests."""
+
+import sys
+
+from mde_indicators_build.splunk_render import SOURCE
+
+sys.path.insert(0, str(SOURCE / "lib"))

@@ -1,0 +1,101 @@
+"""The app's files agree with the schema and with each other (commands, arguments, capabilities)."""
+
+from __future__ import annotations
+
+import configparser
+import re
+from pathlib import Path
+
+import pytest
+from mde_indicators_build import splunk
+from mde_indicators_build.splunk_render import OUTPUTS, SOURCE
+from mde_splunk import caps, spec
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return splunk.stage(tmp_path_factory.mktemp("stage") / splunk.APP)
+
+
+def conf(path: Path) -> configparser.RawConfigParser:
+    parser = configparser.RawConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(path)
+    return parser
+
+
+def test_generated_files_are_not_committed() -> None:
+    for relative in OUTPUTS.values():
+        assert not (SOURCE / relative).exists(), relative
+
+
+def test_every_settable_schema_field_is_an_mdesubmit_argument_in_searchbnf(
+    model, staged: Path
+) -> None:
+    bnf = conf(staged / "default" / "searchbnf.conf")
+    syntax = bnf["mdesubmit-command"]["syntax"]
+    for field in model.request_fields:
+        if field.option and field.name != "indicatorValue":
+            assert f"({field.option}=" in syntax and f"({field.option}_field=<field>)?" in syntax
+    assert "(action=(" + "|".join(model.current_actions()) + "))?" in syntax
+    assert "(severity=(" + "|".join(model.severities) + "))?" in syntax
+    assert "(type=(auto|" + "|".join(model.indicator_types) + "))?" in syntax
+
+
+def test_each_command_has_a_script_a_commands_stanza_and_searchbnf(model, staged: Path) -> None:
+    commands = conf(staged / "default" / "commands.conf")
+    bnf = conf(staged / "default" / "searchbnf.conf")
+    for command in spec.commands(model):
+        stanza = commands[command.name]
+        assert (staged / "bin" / stanza["filename"]).exists()
+        assert stanza["chunked"] == "true" and stanza["python.required"] == "3.13"
+        assert f"{command.name}-command" in bnf and bnf[f"{command.name}-command"]["example1"]
+
+
+def test_capabilities_agree_across_authorize_restmap_and_the_handler(staged: Path) -> None:
+    authorize = conf(staged / "default" / "authorize.conf")
+    declared = {s.split("::", 1)[1] for s in authorize.sections() if s.startswith("capability::")}
+    assert declared == {caps.READ, caps.WRITE, caps.ADMIN}
+    assert authorize["role_mde_indicators_submitter"][caps.WRITE] == "enabled"
+    assert "list_storage_passwords" not in dict(authorize["role_mde_indicators_submitter"])
+    restmap = conf(staged / "default" / "restmap.conf")
+    for verb, parts, capability, _ in caps.ROUTES:
+        path = "/" + "/".join((caps.ENDPOINT, *parts))
+        stanza = next(
+            restmap[s] for s in restmap.sections() if path.startswith(restmap[s]["match"])
+        )
+        assert stanza.get(f"capability.{verb.lower()}", stanza.get("capability")) == capability, (
+            path
+        )
+        assert stanza["passSystemAuth"] == "true" and stanza["python.required"] == "3.13"
+
+
+def test_bin_scripts_stay_thin(staged: Path) -> None:
+    for script in (staged / "bin").glob("*.py"):
+        assert len(script.read_text().splitlines()) <= 80, script.name
+        assert re.search(r"sys\.path\.insert\(0, .*\"lib\"\)", script.read_text()), script.name
+
+
+def test_the_alert_form_spec_and_conf_offer_every_parameter_and_schema_choice(
+    model, staged: Path
+) -> None:
+    html = (staged / "default" / "data" / "ui" / "alerts" / "mde_submit_indicator.html").read_text()
+    spec_text = (staged / "README" / "alert_actions.conf.spec").read_text()
+    alert = conf(staged / "default" / "alert_actions.conf")["mde_submit_indicator"]
+    assert alert["payload_format"] == "json" and alert["python.required"] == "3.13"
+    for param in spec.alert_params(model):
+        assert f'name="action.mde_submit_indicator.param.{param.name}"' in html
+        assert f"param.{param.name} = <string>" in spec_text
+        assert f"param.{param.name}" in alert
+    for choice in ("auto", *model.indicator_types, *model.current_actions(), *model.severities):
+        assert f'<option value="{choice}">' in html
+    assert not [a for a, v in model.actions.items() if v.retired and f'value="{a}"' in html]
+
+
+def test_the_outbox_is_scheduled_every_5_minutes_and_its_collection_declared(staged: Path) -> None:
+    saved = conf(staged / "default" / "savedsearches.conf")
+    (name,) = saved.sections()
+    assert saved[name]["search"].strip() == "| mderetry"
+    assert saved[name]["cron_schedule"] == "*/5 * * * *" and saved[name]["enableSched"] == "1"
+    collections = conf(staged / "default" / "collections.conf")
+    assert "mde_indicators_outbox" in collections.sections()

@@ -1,0 +1,59 @@
+"""Packaging rules of the .spl and the vendored libraries."""
+
+from __future__ import annotations
+
+import re
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from mde_indicators_build import package, splunk, vendor
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = splunk.stage(tmp_path_factory.mktemp("stage") / splunk.APP)
+    (root / "local").mkdir()
+    (root / "local" / "app.conf").write_text("[install]\nis_configured = true\n")
+    (root / "bin" / "__pycache__").mkdir(exist_ok=True)
+    (root / "bin" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
+    (root / ".DS_Store").write_bytes(b"\0")
+    (root / "lib" / "splunk_sdk-3.0.1.dist-info" / "licenses" / "LICENSE").chmod(0o755)
+    return root
+
+
+def test_the_same_sources_give_the_same_bytes(staged: Path, tmp_path: Path) -> None:
+    first = package.build_tgz(staged, tmp_path / "a.spl").read_bytes()
+    (staged / "default" / "app.conf").touch()
+    second = package.build_tgz(staged, tmp_path / "b.spl").read_bytes()
+    assert first == second
+
+
+def test_no_local_dotfiles_or_compiled_python_and_only_644_and_755(
+    staged: Path, tmp_path: Path
+) -> None:
+    spl = package.build_tgz(staged, tmp_path / "c.spl")
+    assert splunk.check_package(spl) == []
+    with tarfile.open(spl) as tar:
+        names = tar.getnames()
+        modes = {m.mode for m in tar.getmembers()}
+    assert not [n for n in names if "/local/" in n or "/." in n or n.endswith(".pyc")]
+    assert modes == {0o644, 0o755}
+    assert f"{splunk.APP}/lib/splunk_sdk-3.0.1.dist-info/METADATA" in names
+    assert not [n for n in names if "/mde_indicators/cli/" in n]
+
+
+def test_vendored_wheels_support_python_39_except_the_splunk_sdk() -> None:
+    for wheel in vendor.wheels():
+        with zipfile.ZipFile(wheel) as zf:
+            metadata = zf.read(
+                next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+            ).decode()
+        requires = re.search(r"^Requires-Python: (.+)$", metadata, re.M)
+        if wheel.name.startswith("splunk_sdk"):
+            continue  # declares >=3.13; the integration tests run the built app on 3.9 as well
+        assert requires is None or requires.group(1).strip() in (">=3.7", ">=3.8", ">=3.9"), (
+            wheel.name
+        )
+        assert "-none-any.whl" in wheel.name
