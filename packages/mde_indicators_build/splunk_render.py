@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any, Dict, List
 
 import jinja2
+
 from mde_indicators.model import Model, load_model
 
 from .paths import ROOT, version

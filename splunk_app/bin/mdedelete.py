@@ -5,13 +5,14 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
+from splunklib.searchcommands import StreamingCommand, dispatch
+
 from mde_indicators.model import load_model
 from mde_splunk.caps import WRITE
 from mde_splunk.commands import MdeCommand, configure
 from mde_splunk.deleting import Deleter
 from mde_splunk.rows import sender
 from mde_splunk.stream import RowBuffer
-from splunklib.searchcommands import StreamingCommand, dispatch
 
 
 class MdeDeleteCommand(MdeCommand, StreamingCommand):

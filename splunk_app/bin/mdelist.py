@@ -5,12 +5,13 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
+from splunklib.searchcommands import GeneratingCommand, dispatch
+
 from mde_indicators.model import load_model
 from mde_splunk.caps import READ
 from mde_splunk.commands import MdeCommand, configure
 from mde_splunk.listing import build_filter, events
 from mde_splunk.remote import RemoteError
-from splunklib.searchcommands import GeneratingCommand, dispatch
 
 
 class MdeListCommand(MdeCommand, GeneratingCommand):

@@ -6,11 +6,12 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
+from splunklib.searchcommands import GeneratingCommand, dispatch
+
 from mde_splunk.caps import WRITE
 from mde_splunk.commands import MdeCommand, configure
 from mde_splunk.remote import RemoteError
 from mde_splunk.rows import error_text
-from splunklib.searchcommands import GeneratingCommand, dispatch
 
 SHOWN = ("value", "indicator_type", "action", "status", "indicator_id", "attempts", "next_attempt")
 

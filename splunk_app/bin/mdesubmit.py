@@ -5,6 +5,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
+from splunklib.searchcommands import StreamingCommand, dispatch
+
 from mde_indicators.model import load_model
 from mde_splunk.caps import WRITE
 from mde_splunk.commands import MdeCommand, configure
@@ -12,7 +14,6 @@ from mde_splunk.rows import sender
 from mde_splunk.spec import FIELD_SUFFIX
 from mde_splunk.stream import RowBuffer
 from mde_splunk.submit import Submitter, describe
-from splunklib.searchcommands import StreamingCommand, dispatch
 
 
 class MdeSubmitCommand(MdeCommand, StreamingCommand):

@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 import requests
+
 from mde_indicators.model import load_model
 
 from .arm import deploy

@@ -8,9 +8,10 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
+from splunklib.searchcommands import Configuration, Option
+
 from mde_indicators.model import load_model
 from mde_indicators.validate import parse_bool
-from splunklib.searchcommands import Configuration, Option
 
 from . import audit, logs, spec
 from .remote import RemoteApi

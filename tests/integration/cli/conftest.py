@@ -8,6 +8,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import pytest
 from click.testing import CliRunner, Result
+
 from mde_emulator import EmulatorServer
 from mde_indicators.cli import main
 from mde_indicators.model import load_model

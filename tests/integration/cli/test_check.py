@@ -8,11 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+
 from mde_emulator import EmulatorServer
 from mde_indicators.cli import main
 from mde_indicators.cli.progress import Reporter
-from rich.console import Console
-
 from tests.conftest import CANARY_SECRET
 
 from .conftest import Run, api_calls, rows, runner, writes

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
+
 from mde_emulator import EmulatorServer
 
 from .conftest import Run, api_calls, rows, writes

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
+
 from mde_emulator import EmulatorServer
 from mde_indicators_build.sentinel.definition import RunResult
 from mde_indicators_build.sentinel.offline import EmulatorHttp, FakeSentinel, run_playbook

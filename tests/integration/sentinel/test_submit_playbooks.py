@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List
 
 import pytest
+
 from mde_indicators.model import Model
 from mde_indicators_build.sentinel import request_body_for
 from mde_indicators_build.sentinel.functions import EvaluationError

@@ -11,8 +11,8 @@ from collections import Counter
 from typing import Dict, Iterator
 
 import pytest
-from mde_indicators_build.splunk_testing import SplunkHarness, account_settings
 
+from mde_indicators_build.splunk_testing import SplunkHarness, account_settings
 from tests.conftest import CANARY_SECRET
 
 OUTBOX = "mde_indicators_outbox"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import requests
-from mde_indicators_build.splunk_testing import SplunkHarness, account_settings
 
+from mde_indicators_build.splunk_testing import SplunkHarness, account_settings
 from tests.conftest import CANARY_SECRET
 
 BASE = "/services/mde_indicators"

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+
 from mde_indicators.errors import ConfigurationError
 from mde_indicators.guardrails import Guardrails, guarded_import
 from mde_indicators.model import Model

@@ -9,6 +9,7 @@ from typing import Dict, Optional
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+
 from mde_indicators.errors import ConfigurationError
 from mde_indicators.profiles import KEYRING_SERVICE, keyring_user, load_profile
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from mde_indicators.errors import ConfigurationError
 from mde_indicators.readers import guess_format, read_items
 

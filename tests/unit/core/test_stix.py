@@ -8,6 +8,7 @@ import uuid
 from typing import Any, Dict, List
 
 import pytest
+
 from mde_indicators.model import Model, load_model
 from mde_indicators.problems import REJECTED, SOURCE_TIME
 from mde_indicators.results import Status

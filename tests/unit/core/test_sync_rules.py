@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any, Dict, Optional
 
 import pytest
+
 from mde_indicators.expiry import relative_duration
 from mde_indicators.model import Model
 from mde_indicators.sync_rules import (

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from mde_indicators_build import package, splunk, vendor
 
 
