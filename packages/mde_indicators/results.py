@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import Any, Dict, Optional
 
+from .errors import MdeIndicatorsError
+
 
 class Status(str, Enum):
     SUBMITTED = "submitted"
@@ -53,3 +55,18 @@ class ItemResult:
         data = asdict(self)
         data["status"] = self.status.value
         return data
+
+
+def failure(index: int, value: str, exc: MdeIndicatorsError, **kw: Any) -> ItemResult:
+    """A failed result carrying the error's code, message, HTTP status, request id and Retry-After."""
+    return ItemResult(
+        index=index,
+        value=value,
+        status=Status.FAILED,
+        reason_code=exc.code or type(exc).__name__,
+        reason=exc.message,
+        http_status=exc.status,
+        request_id=exc.request_id,
+        retry_after=getattr(exc, "retry_after", None),
+        **kw,
+    )

@@ -11,29 +11,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from . import odata
 from .client import IndicatorsClient
+from .deletion import STOPPING as _STOPPING
+from .deletion import Deleter, Progress
 from .errors import (
     ApiError,
-    AuthenticationError,
     BadRequest,
     ConfigurationError,
     MdeIndicatorsError,
-    NotFound,
-    PermissionDenied,
-    RateLimited,
-    TransportError,
 )
 from .model import Model, load_model
 from .problems import REJECTED, Problem, split_meta
-from .results import ItemResult, Status
+from .results import ItemResult, Status, failure
 from .validate import Checked, validate_indicator
-from .values import detect_type, normalise_value
 
 Guard = Callable[[str, str], Optional[str]]
-Progress = Callable[[int], None]  # called with the number of items just settled
-_STOPPING = (AuthenticationError, PermissionDenied, RateLimited, TransportError)
-_LOOKUP_CHUNK = 25
 
 
 @dataclass
@@ -44,20 +36,6 @@ class Prepared:
     checked: Checked
     result: Optional[ItemResult] = None
     body: Dict[str, Any] = field(default_factory=dict)
-
-
-def failure(index: int, value: str, exc: MdeIndicatorsError, **kw: Any) -> ItemResult:
-    return ItemResult(
-        index=index,
-        value=value,
-        status=Status.FAILED,
-        reason_code=exc.code or type(exc).__name__,
-        reason=exc.message,
-        http_status=exc.status,
-        request_id=exc.request_id,
-        retry_after=getattr(exc, "retry_after", None),
-        **kw,
-    )
 
 
 def _rejected(index: int, item: Mapping[str, Any], why: Mapping[str, str]) -> Prepared:
@@ -262,186 +240,21 @@ class IndicatorService:
         self, ids: Sequence[str], *, dry_run: bool = False, progress: Optional[Progress] = None
     ) -> List[ItemResult]:
         """Delete indicators by ID with BatchDelete (chunks); an unknown ID falls back to single deletes."""
-        results: List[Optional[ItemResult]] = [None] * len(ids)
-        todo: List[Tuple[int, str]] = []
-        seen: Dict[str, int] = {}
-        for i, raw in enumerate(ids):
-            value = str(raw).strip()
-            if not value.isdigit():
-                results[i] = ItemResult(
-                    i,
-                    value,
-                    Status.INVALID,
-                    reason_code="invalid_id",
-                    reason=f"'{value}' is not an indicator ID (a number).",
-                )
-            elif value in seen:
-                results[i] = ItemResult(
-                    i,
-                    value,
-                    Status.DUPLICATE,
-                    reason_code="duplicate",
-                    reason=f"Same ID as item {seen[value] + 1}.",
-                )
-            else:
-                seen[value] = i
-                todo.append((i, value))
-        if dry_run:
-            for i, value in todo:
-                results[i] = ItemResult(
-                    i, value, Status.DRY_RUN, indicator_id=value, reason="Not deleted (dry run)."
-                )
-        else:
-            self._delete_chunks(todo, results, progress)
-        return [r for r in results if r is not None]
-
-    def _delete_chunks(
-        self,
-        todo: List[Tuple[int, str]],
-        results: List[Optional[ItemResult]],
-        progress: Optional[Progress] = None,
-    ) -> None:
-        size = self.model.operations["BatchDeleteIndicators"].batch_size or 1
-        stop: Optional[MdeIndicatorsError] = None
-        for start in range(0, len(todo), size):
-            chunk = todo[start : start + size]
-            if stop is not None:
-                for i, v in chunk:
-                    results[i] = failure(i, v, stop, indicator_id=v)
-            else:
-                stop = self._delete_chunk(chunk, results)
-            if progress:
-                progress(len(chunk))
-
-    def _delete_chunk(
-        self, chunk: List[Tuple[int, str]], results: List[Optional[ItemResult]]
-    ) -> Optional[MdeIndicatorsError]:
-        try:
-            self.client.batch_delete([v for _, v in chunk])
-        except (NotFound, PermissionDenied, BadRequest):
-            # BatchDelete is all or nothing: find out item by item which IDs are the problem.
-            return self._delete_singly(chunk, results)
-        except MdeIndicatorsError as exc:
-            for i, v in chunk:
-                results[i] = failure(i, v, exc, indicator_id=v)
-            return exc if isinstance(exc, _STOPPING) else None
-        for i, v in chunk:
-            results[i] = ItemResult(i, v, Status.DELETED, indicator_id=v)
-        return None
-
-    def _delete_singly(
-        self, chunk: List[Tuple[int, str]], results: List[Optional[ItemResult]]
-    ) -> Optional[MdeIndicatorsError]:
-        for n, (i, v) in enumerate(chunk):
-            try:
-                self.client.delete(v)
-                results[i] = ItemResult(i, v, Status.DELETED, indicator_id=v)
-            except NotFound as exc:
-                results[i] = ItemResult(
-                    i,
-                    v,
-                    Status.NOT_FOUND,
-                    indicator_id=v,
-                    reason_code=exc.code or "NotFound",
-                    reason="No indicator with this ID is visible to this application.",
-                    http_status=404,
-                    request_id=exc.request_id,
-                )
-            except MdeIndicatorsError as exc:
-                results[i] = failure(i, v, exc, indicator_id=v)
-                if isinstance(exc, _STOPPING):
-                    for j, w in chunk[n + 1 :]:
-                        results[j] = failure(j, w, exc, indicator_id=w)
-                    return exc
-        return None
+        return Deleter(self.client, self.model, progress).delete_ids(ids, dry_run=dry_run)
 
     def find_ids(
         self, pairs: Sequence[Tuple[str, Optional[str]]]
     ) -> Dict[Tuple[str, Optional[str]], List[Dict[str, Any]]]:
         """Look up indicators by (normalised value, type or None), a few values per list call."""
-        found: Dict[Tuple[str, Optional[str]], List[Dict[str, Any]]] = {p: [] for p in pairs}
-        values = list(dict.fromkeys(v for v, _ in pairs))
-        for start in range(0, len(values), _LOOKUP_CHUNK):
-            chunk = values[start : start + _LOOKUP_CHUNK]
-            for row in self.client.iter_indicators(
-                odata.any_of("indicatorValue", chunk, self.model)
-            ):
-                value = str(row.get("indicatorValue", "")).lower()
-                for key in ((value, row.get("indicatorType")), (value, None)):
-                    if key in found:
-                        found[key].append(row)
-        return found
+        return Deleter(self.client, self.model).find_ids(pairs)
 
     def delete_values(
         self, values: Sequence[str], *, indicator_type: Optional[str] = None, dry_run: bool = False
     ) -> List[ItemResult]:
         """Delete every indicator matching each value (and type, when given): look up IDs, then delete."""
-        results: List[Optional[ItemResult]] = [None] * len(values)
-        wanted: List[Tuple[int, str, Optional[str]]] = []
-        for i, raw in enumerate(values):
-            itype = indicator_type or detect_type(self.model, str(raw))
-            if itype is None or itype not in self.model.indicator_types:
-                results[i] = ItemResult(
-                    i,
-                    str(raw),
-                    Status.INVALID,
-                    reason_code="type_undetected",
-                    reason="Cannot tell the indicator type of this value; give the type.",
-                )
-                continue
-            value, problems = normalise_value(self.model.indicator_types[itype], str(raw))
-            if value is None:
-                results[i] = ItemResult(
-                    i,
-                    str(raw),
-                    Status.INVALID,
-                    indicator_type=itype,
-                    reason_code=",".join(p.code for p in problems),
-                    reason="; ".join(p.message for p in problems),
-                )
-                continue
-            wanted.append((i, value, itype))
-        try:
-            found = (
-                self.find_ids([(v.lower(), indicator_type) for _, v, _ in wanted]) if wanted else {}
-            )
-        except MdeIndicatorsError as exc:
-            for i, v, t in wanted:
-                results[i] = failure(i, v, exc, indicator_type=t)
-            return [r for r in results if r is not None]
-        ids: List[str] = []
-        owners: Dict[str, int] = {}
-        for i, v, t in wanted:
-            rows = found.get((v.lower(), indicator_type), [])
-            if not rows:
-                results[i] = ItemResult(
-                    i,
-                    v,
-                    Status.NOT_FOUND,
-                    indicator_type=t,
-                    reason_code="not_found",
-                    reason="No indicator with this value is visible to this application.",
-                )
-            for row in rows:
-                ids.append(str(row["id"]))
-                owners[str(row["id"])] = i
-        deleted = self.delete_ids(ids, dry_run=dry_run)
-        for i, v, t in wanted:
-            mine = [r for r in deleted if owners.get(r.value) == i]
-            if mine:
-                worst = next((r for r in mine if not r.ok), mine[0])
-                results[i] = ItemResult(
-                    i,
-                    v,
-                    worst.status,
-                    indicator_type=t,
-                    indicator_id=",".join(r.value for r in mine),
-                    reason_code=worst.reason_code,
-                    reason=worst.reason,
-                    http_status=worst.http_status,
-                    request_id=worst.request_id,
-                )
-        return [r for r in results if r is not None]
+        return Deleter(self.client, self.model).delete_values(
+            values, indicator_type=indicator_type, dry_run=dry_run
+        )
 
     # -- helpers ----------------------------------------------------------------------------------
     def _result(

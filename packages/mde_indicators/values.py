@@ -100,6 +100,19 @@ def check_hex(itype: IndicatorType, value: str) -> Checked:
     return (None, problems) if problems else (candidate, [])
 
 
+_SPECIAL_NETWORKS = [
+    (ipaddress.ip_network(n), code, what)
+    for n, code, what in (
+        ("192.0.2.0/24", "ip_documentation", "reserved for documentation (TEST-NET-1)"),
+        ("198.51.100.0/24", "ip_documentation", "reserved for documentation (TEST-NET-2)"),
+        ("203.0.113.0/24", "ip_documentation", "reserved for documentation (TEST-NET-3)"),
+        ("2001:db8::/32", "ip_documentation", "reserved for documentation"),
+        ("198.18.0.0/15", "ip_not_public", "reserved for network benchmarking"),
+        ("100.64.0.0/10", "ip_not_public", "carrier-grade NAT shared space"),
+    )
+]
+
+
 def _ip_reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> Optional[Tuple[str, str]]:
     mapped = getattr(ip, "ipv4_mapped", None)
     if mapped is not None:
@@ -107,22 +120,22 @@ def _ip_reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> Optional[Tu
             "ip_v4_mapped",
             f"IPv4-mapped IPv6 address; submit the IPv4 address {mapped} instead.",
         )
+    for network, code, what in _SPECIAL_NETWORKS:
+        if ip.version == network.version and ip in network:
+            return code, f"{ip} is {what}; MDE accepts only public addresses."
     checks = [
         ("is_unspecified", "ip_unspecified", "the unspecified address"),
         ("is_loopback", "ip_loopback", "a loopback address"),
         ("is_link_local", "ip_link_local", "a link-local address"),
         ("is_multicast", "ip_multicast", "a multicast address"),
+        ("is_reserved", "ip_reserved", "in a reserved range"),
         ("is_private", "ip_private", "a private (internal) address"),
-        ("is_reserved", "ip_reserved", "a reserved address"),
     ]
     for attr, code, what in checks:
         if getattr(ip, attr):
             return code, f"{ip} is {what}; MDE accepts only public addresses."
     if not ip.is_global:
-        return (
-            "ip_not_public",
-            f"{ip} is not a public address (shared, documentation or special-use range).",
-        )
+        return "ip_not_public", f"{ip} is not a public address (special-use range)."
     return None
 
 
