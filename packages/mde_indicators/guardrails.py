@@ -99,8 +99,8 @@ class Guardrails:
     # -- checks -----------------------------------------------------------------------------------
     def blocks(self, action: Optional[str]) -> bool:
         """Whether an action blocks (Warn, Block, BlockAndRemediate …), from the schema's `blocks` flag."""
-        spec = self.model.raw["actions"].get(action or "", {})
-        return bool(spec.get("blocks"))
+        spec = self.model.actions.get(action or "")
+        return bool(spec and spec.blocks)
 
     def __call__(self, value: str, indicator_type: str) -> Optional[str]:
         """Why value is protected, or None; the caller decides whether the action matters."""

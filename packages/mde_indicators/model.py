@@ -51,6 +51,7 @@ class Action:
     label: str
     doc: str
     requires_generate_alert: bool = False
+    blocks: bool = False
     retired: bool = False
     replacement: Optional[str] = None
 
@@ -222,6 +223,7 @@ def build_model(raw: Mapping[str, Any]) -> Model:
             label=a["label"],
             doc=a["doc"],
             requires_generate_alert=a.get("requiresGenerateAlert", False),
+            blocks=a.get("blocks", False),
             retired=a.get("retired", False),
             replacement=a.get("replacement"),
         )

@@ -106,7 +106,13 @@ class IndicatorService:
                 body = checked.body or {}
                 base["action"] = body["action"]
                 key = (body["indicatorType"], body["indicatorValue"])
-                protected = guard(body["indicatorValue"], body["indicatorType"]) if guard else None
+                # Protected values are never blocked; allowing or auditing them is fine.
+                blocks = self.model.actions[body["action"]].blocks
+                protected = (
+                    guard(body["indicatorValue"], body["indicatorType"])
+                    if guard and blocks
+                    else None
+                )
                 if key in seen:
                     entry.result = ItemResult(
                         index,

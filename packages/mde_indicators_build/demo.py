@@ -1,19 +1,32 @@
-"""The end-to-end demo `python3 build.py` ends with: the built pack against the embedded emulator."""
+"""The end-to-end demo `python3 build.py` ends with: every built bundle against the embedded emulator.
+
+CLI import of a sample file, the built Splunk app's `mdesubmit` over the search command protocol, the
+Sentinel Submit playbook on a sample incident, then a listing and a summary table.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
-from typing import Dict, List
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+from rich.console import Console
+from rich.table import Table
 
 from mde_emulator import EmulatorServer, Settings
 
-from .paths import ROOT
+from .interpreters import SPLUNK_PYTHONS, find_python
+from .paths import DIST, ROOT
 
-SAMPLE_CSV = ROOT / "samples" / "indicators.csv"
+SAMPLES = ROOT / "samples"
+Step = Tuple[str, str, Dict[str, int]]
 
 
 def cli(env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -26,31 +39,102 @@ def cli(env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def cli_import(env: Dict[str, str]) -> Step:
+    done = cli(env, "import", str(SAMPLES / "indicators.csv"), "--expiration", "30d", "--json")
+    summary = json.loads(done.stdout)["summary"]
+    return "CLI", f"mde-indicators import indicators.csv (exit {done.returncode})", summary
+
+
+def splunk_submit(emulator: EmulatorServer, work: Path) -> Step:
+    from .splunk import spl_path
+    from .splunk_testing import SplunkHarness, install
+
+    python = next((p for p in map(find_python, reversed(SPLUNK_PYTHONS)) if p), sys.executable)
+    app = install(spl_path(), work / "apps")
+    with open(SAMPLES / "splunk-edr-results.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    search = (
+        'mdesubmit field=sha256 action=Block severity=High expiration=30d title="EDR detection"'
+    )
+    with SplunkHarness(app, python, work / "splunk", emulator.env()) as splunk:
+        run = splunk.run(search, rows, chunk_size=3)
+    if run.returncode != 0:
+        raise SystemExit(f"mdesubmit failed: {run.errors() or run.stderr[-500:]}")
+    version = subprocess.run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return (
+        "Splunk",
+        f"| {search}  ({len(rows)} rows, Python {version})",
+        dict(Counter(r["mde_status"] for r in run.rows)),
+    )
+
+
+def sentinel_submit(emulator: EmulatorServer) -> Step:
+    from .sentinel import SUBMIT_FOR_TRIGGER, playbook
+    from .sentinel.offline import EmulatorHttp, load_sample, run_playbook
+
+    incident = load_sample(SAMPLES / "sentinel-incident.json")
+    result, sentinel = run_playbook(
+        playbook(SUBMIT_FOR_TRIGGER["incident"]).template, incident, EmulatorHttp(emulator.env())
+    )
+    message = sentinel.comments[0]["message"] if sentinel.comments else ""
+    accepted = message.count("<td>accepted")
+    failed = message.count("<td>failed")
+    return (
+        "Sentinel",
+        f"Submit-MDEIndicators on a sample incident (run {result.status})",
+        {"submitted": accepted, "failed": failed},
+    )
+
+
 def run() -> int:
     started = time.monotonic()
-    print("\n== demo: the pack against the embedded MDE emulator (no tenant needed)", flush=True)
-    with EmulatorServer(Settings(limits="documented")) as emulator:
+    console = Console(width=max(110, Console().width))
+    console.print(
+        "\n[bold]== demo: the built pack against the embedded MDE emulator (no tenant needed)[/]"
+    )
+    steps: List[Step] = []
+    with (
+        EmulatorServer(Settings(limits="documented")) as emulator,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         env = dict(os.environ, **emulator.env(), NO_PROXY="127.0.0.1,localhost")
-        print(
-            f"emulator listening on {emulator.base_url} (documented rate limits, TLS with a local CA)"
+        console.print(
+            f"emulator on {emulator.base_url}: documented rate limits, TLS with a local CA, msal sign-in"
         )
-        steps: List[str] = []
-        imported = cli(env, "import", str(SAMPLE_CSV), "--expiration", "30d", "--json")
-        summary = json.loads(imported.stdout)["summary"]
-        steps.append(
-            f"CLI import of {SAMPLE_CSV.name}: {summary} (exit {imported.returncode}, 1 = some rows invalid)"
-        )
-        listed = cli(env, "list", "--json")
-        rows = json.loads(listed.stdout)
-        steps.append(f"CLI list: {len(rows)} indicators in MDE")
-        for line in steps:
-            print(" -", line)
-        calls = [
-            e
+        for step in (
+            lambda: cli_import(env),
+            lambda: splunk_submit(emulator, Path(tmp)),
+            lambda: sentinel_submit(emulator),
+        ):
+            steps.append(step())
+            console.print(f" - {steps[-1][0]}: {steps[-1][1]} -> {steps[-1][2]}")
+        listed = json.loads(cli(env, "list", "--json").stdout)
+        calls = Counter(
+            e["op"]
             for e in emulator.requests_log()
-            if e.get("op") not in ("oidc", "token", "jwks", "msi")
-        ]
-        print(f"API calls made: {len(calls)} ({', '.join(sorted({e['op'] for e in calls}))})")
-    ok = imported.returncode in (0, 1) and listed.returncode == 0 and rows
-    print(f"demo {'passed' if ok else 'FAILED'} in {time.monotonic() - started:.1f}s", flush=True)
+            if e.get("op", "").endswith(("Indicators", "Indicator"))
+        )
+    table = Table(title="Demo summary")
+    for column in ("source", "what ran", "results"):
+        table.add_column(column)
+    for source, what, summary in steps:
+        table.add_row(source, what, ", ".join(f"{n} {s}" for s, n in sorted(summary.items())))
+    by_type = Counter(r["indicatorType"] for r in listed)
+    table.add_row(
+        "MDE",
+        "mde-indicators list",
+        f"{len(listed)} indicators: " + ", ".join(f"{n} {t}" for t, n in sorted(by_type.items())),
+    )
+    console.print(table)
+    console.print(
+        "API calls: "
+        + ", ".join(f"{n} {op}" for op, n in sorted(calls.items()))
+        + f"; bundles in {DIST.relative_to(ROOT)}/"
+    )
+    ok = all(s[2].get("submitted", 0) > 0 for s in steps) and len(listed) > 0
+    console.print(f"demo {'passed' if ok else 'FAILED'} in {time.monotonic() - started:.1f}s")
     return 0 if ok else 1

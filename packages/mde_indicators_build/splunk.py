@@ -23,8 +23,8 @@ APP = "TA-mde-indicators"
 STAGE = BUILD / "splunk" / APP
 REPORT = BUILD / "splunk" / "appinspect.json"
 CORE = ROOT / "packages" / "mde_indicators"
-# The CLI needs click and rich; the app needs neither it nor the file readers behind it.
-CORE_EXCLUDED = ("cli", "__main__.py", "readers.py")
+# The CLI needs click and rich (and its file readers stix2, its profiles tomli/keyring); the app needs none.
+CORE_EXCLUDED = ("cli", "__main__.py", "readers.py", "stix.py", "profiles.py")
 
 
 def _ignore(directory: str, names: List[str]) -> List[str]:

@@ -3,11 +3,9 @@ and a fake splunkd with an MDE account pointing at an emulator."""
 
 from __future__ import annotations
 
-import glob
 import gzip
 import json
 import os
-import shutil
 import subprocess
 import tarfile
 from pathlib import Path
@@ -18,20 +16,6 @@ from .splunk_driver import CommandRun, run_command, to_csv
 from .splunk_fake import FakeSplunkd
 
 ACCOUNT = "primary"
-
-
-def find_python(version: str) -> Optional[str]:
-    """An interpreter for version (e.g. 3.9): on PATH, else under pyenv."""
-    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-    candidates = [shutil.which(f"python{version}")]
-    candidates += sorted(
-        glob.glob(f"{root}/versions/{version}.*/bin/python{version}"), reverse=True
-    )
-    for candidate in filter(None, candidates):
-        # A pyenv shim exists even when that version is not selected; only a working one counts.
-        if subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0:
-            return candidate
-    return None
 
 
 def install(spl: Path, apps_dir: Path) -> Path:

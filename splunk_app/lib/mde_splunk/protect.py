@@ -1,50 +1,34 @@
-"""Protected values (lookups/mde_protected_indicators.csv): indicators this app refuses to send, with why.
-
-A protected domain also covers its subdomains and the URLs on them; hashes and IPs match exactly.
+"""Protected values: the core's built-in list (sign-in, update, public DNS, empty-file hashes) plus the
+app's lookup (lookups/mde_protected_indicators.csv). Blocking one is refused; allowing or auditing is fine.
 """
 
 from __future__ import annotations
 
 import csv
 import os
-from typing import Callable, Dict, Optional
-from urllib.parse import urlsplit
+from typing import Optional
 
+from mde_indicators.guardrails import Guardrails
 from mde_indicators.model import Model
 
 from . import APP_DIR
 
 LOOKUP = "mde_protected_indicators.csv"
-Guard = Callable[[str, str], Optional[str]]
 
 
-def load_guard(model: Model, path: Optional[str] = None) -> Optional[Guard]:
+def load_guard(model: Model, path: Optional[str] = None) -> Guardrails:
+    """The guard the handler hands to the core: built-in values plus every row of the lookup."""
+    guard = Guardrails.load(builtin=True)
     path = path or os.path.join(APP_DIR, "lookups", LOOKUP)
     try:
         with open(path, newline="", encoding="utf-8") as fh:
-            table: Dict[str, str] = {
-                str(row.get("indicator") or "").strip().lower(): str(
-                    row.get("reason") or ""
-                ).strip()
-                for row in csv.DictReader(fh)
-            }
+            for row in csv.DictReader(fh):
+                value = str(row.get("indicator") or "").strip()
+                reason = str(row.get("reason") or "").strip()
+                try:
+                    guard.add(value, LOOKUP + (f" ({reason})" if reason else ""))
+                except ValueError:
+                    continue  # a row that is no value at all cannot protect anything
     except OSError:
-        return None
-    table.pop("", None)
-    if not table:
-        return None
-
-    def guard(value: str, indicator_type: str) -> Optional[str]:
-        wanted = value.lower()
-        host = wanted
-        if model.indicator_types[indicator_type].format == "url":
-            host = (urlsplit(wanted).hostname or "").rstrip(".")
-        for protected, reason in table.items():
-            hit = wanted == protected
-            if not hit and model.indicator_types[indicator_type].format in ("url", "domain"):
-                hit = host == protected or host.endswith("." + protected)
-            if hit:
-                return f"Protected by {LOOKUP}: {protected}" + (f" ({reason})" if reason else "")
-        return None
-
+        pass
     return guard
