@@ -103,15 +103,16 @@ class IndicatorsApi:
 
     # -- writes -----------------------------------------------------------------------------------
     def _upsert(
-        self, db: sqlite3.Connection, caller: Caller, fields: Dict[str, Any]
+        self, db: sqlite3.Connection, caller: Caller, fields: Dict[str, Any], active: List[int]
     ) -> Tuple[str, Dict[str, Any]]:
-        where, params = caller.scope()
-        key = '"indicatorValue" = ? AND "indicatorType" = ? AND "action" = ?'
-        existing = self.store.select(
+        """Update the caller's indicator with the same key or create one; active[0] counts the tenant's."""
+        owner = None if caller.sees_all else caller.app.client_id
+        existing = self.store.find_key(
             caller.tenant,
-            f"({where}) AND {key}",
-            [*params, fields["indicatorValue"], fields["indicatorType"], fields["action"]],
-            limit=1,
+            fields["indicatorValue"],
+            fields["indicatorType"],
+            fields["action"],
+            owner,
         )
         now = now_text()
         if existing:
@@ -120,7 +121,7 @@ class IndicatorsApi:
             entity.update(lastUpdateTime=now, lastUpdatedBy=caller.app.client_id)
             self.store.update(db, entity["id"], entity)
             return entity["id"], entity
-        if self.store.count(caller.tenant) >= self.cap:
+        if active[0] >= self.cap:
             raise CheckError(
                 "BadRequest",
                 f"Maximum number of active indicators ({self.cap}) reached for the tenant.",
@@ -140,13 +141,14 @@ class IndicatorsApi:
             bypassDurationHours=None,
         )
         entity["id"] = self.store.insert(db, caller.tenant, entity)
+        active[0] += 1
         return entity["id"], entity
 
     def submit(self, caller: Caller, body: Any) -> Dict[str, Any]:
         try:
             fields = check_indicator(self.model, body)
             with self.store.tx() as db:
-                _, entity = self._upsert(db, caller, fields)
+                _, entity = self._upsert(db, caller, fields, [self.store.count(caller.tenant)])
         except CheckError as exc:
             raise ApiFailure(self.model.error_status(exc.code), exc.code, exc.message) from None
         return render(self.model, entity)
@@ -157,6 +159,9 @@ class IndicatorsApi:
         keys = self.model.import_result
         results = []
         with self.store.tx() as db:
+            active = [
+                self.store.count(caller.tenant)
+            ]  # counted once: the cap check must not rescan per item
             for item in items:
                 value = item.get("indicatorValue") if isinstance(item, dict) else None
                 result = {
@@ -172,7 +177,7 @@ class IndicatorsApi:
                             "InternalServerError",
                             "Failed to import the indicator (injected fault); retry.",
                         )
-                    result[keys["id"]], _ = self._upsert(db, caller, fields)
+                    result[keys["id"]], _ = self._upsert(db, caller, fields, active)
                     result[keys["failed"]] = False
                 except CheckError as exc:
                     result[keys["reason"]] = exc.message

@@ -124,6 +124,20 @@ class Store:
         with self._lock:
             return int(self._db.execute(sql, [tenant, *aparams, *params]).fetchone()[0])
 
+    def find_key(
+        self, tenant: str, value: str, itype: str, action: str, created_by: Optional[str]
+    ) -> List[Dict[str, Any]]:
+        """The active indicator with this upsert key (visible to created_by, when given), via ix_key."""
+        active, aparams = self.active_clause()
+        sql = 'SELECT * FROM indicators WHERE tenant = ? AND "indicatorValue" = ? AND "indicatorType" = ? AND "action" = ?'
+        params: List[Any] = [tenant, value, itype, action]
+        if created_by is not None:
+            sql += ' AND "createdBy" = ?'
+            params.append(created_by)
+        with self._lock:
+            rows = self._db.execute(f"{sql} AND {active} LIMIT 1", [*params, *aparams]).fetchall()
+        return [self.to_entity(r) for r in rows]
+
     def get(self, tenant: str, indicator_id: int) -> Optional[Dict[str, Any]]:
         rows = self.select(tenant, "id = ?", [indicator_id])
         return rows[0] if rows else None

@@ -109,8 +109,12 @@ _SPECIAL_NETWORKS = [
         ("2001:db8::/32", "ip_documentation", "reserved for documentation"),
         ("198.18.0.0/15", "ip_not_public", "reserved for network benchmarking"),
         ("100.64.0.0/10", "ip_not_public", "carrier-grade NAT shared space"),
+        ("192.0.0.0/29", "ip_not_public", "an IETF protocol assignment (DS-Lite)"),
+        ("192.0.0.8/32", "ip_not_public", "the IPv4 dummy address"),
+        ("192.0.0.170/31", "ip_not_public", "reserved for NAT64 discovery"),
     )
 ]
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def _ip_reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> Optional[Tuple[str, str]]:
@@ -120,6 +124,11 @@ def _ip_reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> Optional[Tu
             "ip_v4_mapped",
             f"IPv4-mapped IPv6 address; submit the IPv4 address {mapped} instead.",
         )
+    embedded = getattr(ip, "sixtofour", None) or (
+        ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip.version == 6 and ip in _NAT64 else None
+    )
+    if embedded is not None and _ip_reason(embedded):
+        return "ip_embedded_not_public", f"{ip} carries the non-public IPv4 address {embedded}."
     for network, code, what in _SPECIAL_NETWORKS:
         if ip.version == network.version and ip in network:
             return code, f"{ip} is {what}; MDE accepts only public addresses."

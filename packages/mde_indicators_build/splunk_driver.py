@@ -71,6 +71,9 @@ def to_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
     columns = [c for n in names for c in ([n, f"__mv_{n}"] if n in multi else [n])]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    # With "\n" line ends csv quotes a field with "\n" but not one with a lone "\r", which a reader then
+    # takes for a line end; splunkd quotes such fields, so rows holding one are written fully quoted.
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
     for row in rows:
         line = []
@@ -80,7 +83,7 @@ def to_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
                 line += ["\n".join(map(str, value)), _mv_encode(value)]
             else:
                 line += ["" if value is None else str(value)] + ([""] if n in multi else [])
-        writer.writerow(line)
+        (quoted if any("\r" in cell for cell in line) else writer).writerow(line)
     return out.getvalue().encode()
 
 
@@ -88,6 +91,7 @@ def from_csv(body: bytes) -> List[Dict[str, Any]]:
     """Records of a reply: multivalue fields as lists, __mv_ columns folded in."""
     if not body:
         return []
+    csv.field_size_limit(sys.maxsize)  # a search can carry megabyte fields; splunkd reads them too
     rows = []
     for raw in csv.DictReader(io.StringIO(body.decode("utf-8"), newline="")):
         record: Dict[str, Any] = {}

@@ -7,6 +7,7 @@ audience (EmulatorHttp), or are only recorded (RecordingHttp); the Sentinel conn
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import requests
 
 from mde_indicators.model import load_model
+from mde_indicators.retry import parse_retry_after
 
 from .arm import deploy
 from .definition import Response, RunResult
@@ -100,20 +102,50 @@ class EmulatorHttp:
         if auth.get("type") == "ManagedServiceIdentity":
             headers["Authorization"] = f"Bearer {self.token(auth['audience'])}"
         self.sent.append(inputs)
-        response = requests.request(
-            inputs["method"],
-            self.base + parts.path,
-            params=inputs.get("queries"),
-            json=inputs.get("body"),
-            headers=headers,
-            verify=self.ca,
-            timeout=60,
-        )
+        return self._send_with_retries(inputs, parts.path, headers)
+
+    def _send_with_retries(
+        self, inputs: Dict[str, Any], path: str, headers: Dict[str, str]
+    ) -> Response:
+        """The Logic Apps default retry policy for HTTP actions: up to 4 retries on 408, 429, 5xx and
+        connection failures, exponential intervals (scaled down here), never before Retry-After."""
+        response: Any = None
+        for attempt in range(RETRIES + 1):
+            try:
+                response = requests.request(
+                    inputs["method"],
+                    self.base + path,
+                    params=inputs.get("queries"),
+                    json=inputs.get("body"),
+                    headers=headers,
+                    verify=self.ca,
+                    timeout=60,
+                )
+            except requests.RequestException as exc:
+                response = exc
+            status = getattr(response, "status_code", None)
+            if status is not None and status not in RETRY_STATUSES:
+                break
+            if attempt < RETRIES:
+                time.sleep(_interval(attempt, response))
+        if isinstance(response, requests.RequestException):
+            message = f"The HTTP request failed: {type(response).__name__}"
+            return Response(504, {"error": {"code": "ConnectionFailed", "message": message}})
         try:
             body = response.json() if response.content else None
         except ValueError:
             body = response.text
         return Response(response.status_code, body, dict(response.headers))
+
+
+RETRIES = 4
+RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
+BASE_INTERVAL = 0.2  # Logic Apps waits about 7.5 s first; scaled down so that tests stay quick
+
+
+def _interval(attempt: int, response: Any) -> float:
+    retry_after = parse_retry_after(getattr(response, "headers", {}).get("Retry-After"))
+    return max(retry_after or 0.0, BASE_INTERVAL * 2**attempt)
 
 
 class RecordingHttp:

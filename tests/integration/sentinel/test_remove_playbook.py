@@ -51,7 +51,7 @@ def test_a_failed_batch_delete_is_reported_per_indicator_and_fails_the_run(
     harness: Harness,
 ) -> None:
     harness.run(SUBMIT, sample("incident-all-kinds.json"))
-    harness.emulator.admin("POST", "faults", {"spec": "batchdelete:503"})
+    harness.emulator.admin("POST", "faults", {"spec": "batchdelete:503,count=inf"})
     result, sentinel = harness.run(REMOVE, sample("incident-all-kinds.json"))
     assert result.status == "Failed"
     assert len(harness.indicators()) == 6
@@ -61,7 +61,7 @@ def test_a_failed_batch_delete_is_reported_per_indicator_and_fails_the_run(
 
 
 def test_a_failed_lookup_is_reported_and_fails_the_run(harness: Harness) -> None:
-    harness.emulator.admin("POST", "faults", {"spec": "list:500"})
+    harness.emulator.admin("POST", "faults", {"spec": "list:500,count=inf"})
     result, sentinel = harness.run(REMOVE, sample("incident-all-kinds.json"))
     assert result.status == "Failed" and "7 failed" in sentinel.comments[0]["message"]
 

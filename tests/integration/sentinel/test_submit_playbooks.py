@@ -189,7 +189,7 @@ def test_only_more_than_500_indicators_split_the_import(harness: Harness, model:
 
 
 def test_a_failed_import_request_is_commented_per_item_and_fails_the_run(harness: Harness) -> None:
-    harness.emulator.admin("POST", "faults", {"spec": "import:500"})
+    harness.emulator.admin("POST", "faults", {"spec": "import:500,count=inf"})
     result, sentinel = harness.run(INCIDENT, sample("incident-all-kinds.json"))
     assert result.status == "Failed" and result.error["code"] == "MdeIndicatorsIncomplete"
     message = sentinel.comments[0]["message"]

@@ -8,7 +8,8 @@ from typing import Dict, Iterator
 import pytest
 
 from mde_emulator import EmulatorServer
-from mde_indicators_build.splunk_testing import SplunkHarness, find_python, stage_and_install
+from mde_indicators_build.interpreters import find_python
+from mde_indicators_build.splunk_testing import SplunkHarness, stage_and_install
 from tests.conftest import CANARY_SECRET
 
 PYTHONS = ("3.9", "3.13")

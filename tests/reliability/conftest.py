@@ -1,0 +1,42 @@
+"""Fixtures for the reliability suite: the built Splunk app under one of Splunk's interpreters."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from mde_emulator import EmulatorServer
+from mde_indicators_build.interpreters import find_python
+from mde_indicators_build.splunk_testing import SplunkHarness, account_settings, stage_and_install
+from tests.reliability.paths import CLIENT
+
+
+@pytest.fixture(scope="session")
+def splunk_session(
+    tmp_path_factory: pytest.TempPathFactory, emulator_session: EmulatorServer
+) -> Iterator[SplunkHarness]:
+    app = stage_and_install(tmp_path_factory.mktemp("reliability-app"))
+    python = find_python("3.13") or find_python("3.9") or sys.executable
+    env = emulator_session.env()
+    with SplunkHarness(app, python, tmp_path_factory.mktemp("reliability-home"), env) as harness:
+        harness.splunkd.add_account(
+            "reliability",
+            {**account_settings(env), **CLIENT},
+            {"client_secret": env["MDE_CLIENT_SECRET"]},
+        )
+        harness.splunkd.confs["mde_indicators"]["outbox"] = {"base_delay": "0", "max_attempts": "3"}
+        yield harness
+
+
+@pytest.fixture()
+def splunk(splunk_session: SplunkHarness, emulator: EmulatorServer) -> SplunkHarness:
+    splunk_session.splunkd.kvstore.collections.clear()
+    return splunk_session
+
+
+@pytest.fixture()
+def work(tmp_path: Path) -> Path:
+    return tmp_path
