@@ -212,13 +212,20 @@ class IndicatorsApi:
         caller = Caller(app, tenant)
         now = now_text()
         start = self.store.count(tenant)
+        # The schema's 64-hex-digit file type (SHA-256) and a blocking action it allows.
+        itype = next(
+            t for t in self.model.indicator_types.values() if t.format == "hex" and t.length == 64
+        )
+        action = next(
+            a for a in self.model.current_actions(itype.name) if self.model.actions[a].blocks
+        )
         with self.store.tx() as db:
             for n in range(count):
                 value = hashlib.sha256(f"seed-{tenant}-{start + n}-{now}".encode()).hexdigest()
                 entity = {
                     "indicatorValue": value,
-                    "indicatorType": "FileSha256",
-                    "action": "Block",
+                    "indicatorType": itype.name,
+                    "action": action,
                     "title": "seeded",
                     "description": "seeded by the emulator admin API",
                     "createdBy": caller.app.client_id,

@@ -119,7 +119,10 @@ class EmulatorServer:
         )
         leaf.cert_chain_pems[0].write_to_path(cert_file)
         leaf.private_key_pem.write_to_path(key_file)
-        self.server = _Server((s.host, s.port), self.app, numthreads=16, server_name="mde-emulator")
+        # Each kept-alive connection holds a worker until it idles out: many threads, short idle timeout.
+        self.server = _Server(
+            (s.host, s.port), self.app, numthreads=64, server_name="mde-emulator", timeout=3
+        )
         self.server.gateway = _Gateway
         self.server.ssl_adapter = BuiltinSSLAdapter(cert_file, key_file)
         self.server.prepare()

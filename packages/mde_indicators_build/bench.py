@@ -6,6 +6,7 @@ import datetime
 import importlib
 import os
 import platform
+import re
 import sys
 import time
 from typing import List
@@ -85,5 +86,5 @@ def write_results(text: str) -> None:
 
 
 def _sections(text: str) -> dict:  # type: ignore[type-arg]
-    parts = text.split("\n### ")[1:]
+    parts = re.split(r"(?m)^### ", text)[1:]
     return {p.split("\n", 1)[0].strip(): "\n### " + p.rstrip("\n") + "\n" for p in parts}

@@ -244,3 +244,55 @@ def test_cli_writes_an_env_file_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
         if process.poll() is None:
             process.kill()
     assert os.path.exists(env_file)
+
+
+def test_apps_are_registered_from_the_command_line_and_a_config_file(tmp_path: Path) -> None:
+    import jwt
+
+    config = tmp_path / "apps.json"
+    config.write_text(
+        json.dumps(
+            {
+                "apps": [
+                    {
+                        "name": "restricted",
+                        "role": "Ti.ReadWrite",
+                        "client_id": "11111111-1111-1111-1111-111111111111",
+                        "secret": "restricted-secret-1",
+                    }
+                ]
+            }
+        )
+    )
+    env_file = tmp_path / "mde.env"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mde_indicators",
+            "emulator",
+            "--env-file",
+            str(env_file),
+            "--config",
+            str(config),
+            "--app",
+            "name=full,role=Ti.ReadWrite.All,client-id=22222222-2222-2222-2222-222222222222,secret=full-secret-1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 30
+        while not env_file.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        settings = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+        for client_id, secret, role in (
+            ("11111111-1111-1111-1111-111111111111", "restricted-secret-1", "Ti.ReadWrite"),
+            ("22222222-2222-2222-2222-222222222222", "full-secret-1", "Ti.ReadWrite.All"),
+        ):
+            token = msal_token(settings, client_id, secret)
+            assert jwt.decode(token, options={"verify_signature": False})["roles"] == [role]
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
