@@ -19,7 +19,12 @@ SAMPLE_INCIDENT = Path(__file__).resolve().parents[2] / "samples" / "sentinel-in
 # Client settings every path gets: a short read timeout (so a slow response is a timeout), a bounded retry
 # budget, and the rate budget run 60x faster: the suite makes many calls a minute from one long-lived
 # Splunk handler, and its subject is faults, not the documented limits (tests/integration covers those).
-CLIENT = {"read_timeout": "1", "max_retry_seconds": "30", "max_attempts": "6", "rate_limit_scale": "60"}
+CLIENT = {
+    "read_timeout": "1",
+    "max_retry_seconds": "30",
+    "max_attempts": "6",
+    "rate_limit_scale": "60",
+}
 _AUDIT = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
