@@ -15,6 +15,7 @@ from .errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    ServerError,
     TransportError,
 )
 from .model import Model
@@ -24,6 +25,17 @@ from .values import detect_type, normalise_value
 Progress = Callable[[int], None]  # called with the number of items just settled
 # Failures that will hit every later call too: stop and fail the rest with the same reason.
 STOPPING = (AuthenticationError, PermissionDenied, RateLimited, TransportError)
+# A 502/503/504 that outlasted the retry budget means the service is down, not that one batch was bad.
+OUTAGE_STATUSES = (502, 503, 504)
+
+
+def stops_the_run(exc: MdeIndicatorsError) -> bool:
+    """Whether every later call would fail the same way, so the rest of the run should not be tried."""
+    return isinstance(exc, STOPPING) or (
+        isinstance(exc, ServerError) and exc.status in OUTAGE_STATUSES
+    )
+
+
 LOOKUP_CHUNK = 25
 
 
@@ -98,7 +110,7 @@ class Deleter:
         except MdeIndicatorsError as exc:
             for i, v in chunk:
                 results[i] = failure(i, v, exc, indicator_id=v)
-            return exc if isinstance(exc, STOPPING) else None
+            return exc if stops_the_run(exc) else None
         for i, v in chunk:
             results[i] = ItemResult(i, v, Status.DELETED, indicator_id=v)
         return None
@@ -123,7 +135,7 @@ class Deleter:
                 )
             except MdeIndicatorsError as exc:
                 results[i] = failure(i, v, exc, indicator_id=v)
-                if isinstance(exc, STOPPING):
+                if stops_the_run(exc):
                     for j, w in chunk[n + 1 :]:
                         results[j] = failure(j, w, exc, indicator_id=w)
                     return exc

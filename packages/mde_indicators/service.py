@@ -12,10 +12,8 @@ from datetime import datetime
 from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .client import IndicatorsClient
-from .deletion import STOPPING as _STOPPING
-from .deletion import Deleter, Progress
+from .deletion import Deleter, Progress, stops_the_run
 from .errors import (
-    ApiError,
     BadRequest,
     ConfigurationError,
     MdeIndicatorsError,
@@ -176,10 +174,6 @@ class IndicatorService:
     def _import_chunk(self, chunk: Sequence[Prepared]) -> Optional[MdeIndicatorsError]:
         try:
             answers = self.client.import_batch([p.body for p in chunk])
-        except _STOPPING as exc:
-            for p in chunk:
-                p.result = self._failed(p, exc)
-            return exc
         except BadRequest as exc:
             if len(chunk) == 1:
                 chunk[0].result = self._failed(chunk[0], exc)
@@ -187,10 +181,10 @@ class IndicatorService:
             # The whole batch was refused: split it to find the item(s) the service rejects.
             half = len(chunk) // 2
             return self._import_chunk(chunk[:half]) or self._import_chunk(chunk[half:])
-        except ApiError as exc:
+        except MdeIndicatorsError as exc:
             for p in chunk:
                 p.result = self._failed(p, exc)
-            return None
+            return exc if stops_the_run(exc) else None
         self._settle_import(chunk, answers)
         return None
 

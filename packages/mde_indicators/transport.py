@@ -7,6 +7,7 @@ since submit and import are idempotent upserts. A 401 renews the token once. TLS
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import quote, urlsplit
@@ -111,11 +112,18 @@ class Transport:
             try:
                 response = self._send(op, target, params, json_body, token)
             except requests.exceptions.SSLError as exc:
-                raise errors.TransportError(
-                    f"TLS verification failed for {urlsplit(target).netloc}; "
-                    "if it uses a private CA, point MDE_CA_BUNDLE at it "
-                    f"({type(exc).__name__})"
-                ) from None
+                if _verification_failed(exc):
+                    raise errors.TransportError(
+                        f"TLS verification failed for {urlsplit(target).netloc}; "
+                        "if it uses a private CA, point MDE_CA_BUNDLE at it"
+                    ) from None
+                delay = self.retry.backoff(attempts)  # a TLS stream cut short: retry like a reset
+                if not self._can_retry(attempts, delay, deadline):
+                    raise errors.TransportError(
+                        f"{op.name} failed after {attempts} attempt(s): SSLError"
+                    ) from None
+                self._sleep(delay)
+                continue
             except (requests.ConnectionError, requests.Timeout) as exc:
                 delay = self.retry.backoff(attempts)
                 if not self._can_retry(attempts, delay, deadline):
@@ -173,6 +181,24 @@ class Transport:
             (time.monotonic() - started) * 1000,
         )
         return response
+
+
+def _verification_failed(exc: BaseException) -> bool:
+    """Whether an SSLError is a certificate that failed verification (never retried), not a cut stream."""
+    seen: Any = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
+            seen
+        ):
+            return True
+        seen = (
+            seen.__cause__
+            or seen.__context__
+            or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        )
+    return False
 
 
 def _json(response: requests.Response) -> Any:

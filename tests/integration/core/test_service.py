@@ -170,3 +170,28 @@ def test_dry_run_validates_without_any_call(emulator: EmulatorServer) -> None:
     )
     assert [r.status for r in results] == [Status.DRY_RUN, Status.INVALID]
     assert emulator.requests_log() == []
+
+
+def test_an_outage_that_outlasts_the_retries_stops_the_run(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    emulator.admin("POST", "faults", {"spec": "import:503,count=inf,retry-after=0"})
+    service = IndicatorService(make_client(emulator_env, max_attempts=2))
+    results = service.import_indicators(
+        [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 1501)]
+    )
+    assert {(r.status, r.http_status) for r in results} == {(Status.FAILED, 503)}
+    assert (
+        len(ops(emulator, "ImportIndicators")) == 2
+    )  # one batch, two attempts; the other batches not tried
+
+
+def test_a_server_error_on_one_batch_does_not_stop_the_others(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    emulator.admin("POST", "faults", {"spec": "import:500,count=2"})
+    service = IndicatorService(make_client(emulator_env, max_attempts=2))
+    results = service.import_indicators(
+        [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 1001)]
+    )
+    assert [r.status for r in results] == [Status.FAILED] * 500 + [Status.SUBMITTED] * 500
