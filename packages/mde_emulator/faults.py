@@ -15,11 +15,18 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from mde_indicators.model import Model
 
-KINDS = ("429", "500", "502", "503", "504", "reset", "slow", "expire-token", "partial")
+BEHAVIOURS = ("reset", "slow", "expire-token", "partial")
+
+
+def kinds(model: Model) -> Tuple[str, ...]:
+    """The statuses the client retries (from the schema), then the other behaviours."""
+    return (*(str(s) for s in model.retryable_statuses), *BEHAVIOURS)
+
+
 SPECIAL_TARGETS = ("api", "token", "any")
 
 
@@ -60,8 +67,8 @@ def parse_fault(spec: str, model: Model) -> Fault:
     targets = {op_alias(n) for n in model.operations} | set(SPECIAL_TARGETS)
     if not sep or target not in targets:
         raise ValueError(f"fault {spec!r}: target must be one of {', '.join(sorted(targets))}")
-    if kind not in KINDS:
-        raise ValueError(f"fault {spec!r}: kind must be one of {', '.join(KINDS)}")
+    if kind not in kinds(model):
+        raise ValueError(f"fault {spec!r}: kind must be one of {', '.join(kinds(model))}")
     fault = Fault(target, kind, spec=spec.strip())
     for item in filter(None, (p.strip() for p in rest.split(","))):
         key, _, value = item.partition("=")

@@ -65,7 +65,7 @@ class IndicatorsApi:
         self, caller: Caller, args: Dict[str, str]
     ) -> Tuple[List[Dict[str, Any]], bool, int, int]:
         """Rows of one page, whether more remain, and the $top/$skip used."""
-        max_top = self.model.operations["ListIndicators"].max_top or 10000
+        max_top = int(self.model.operations["ListIndicators"].max_top or 0)
         try:
             top = int(args.get("$top", max_top))
             skip = int(args.get("$skip", 0))

@@ -8,17 +8,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from importlib import resources
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 
 import idna
 
 from .errors import ConfigurationError
 from .model import Model, load_model
-from .results import ItemResult, Status
-from .service import IndicatorService, Prepared, Progress
+from .service import Prepared, protect
 
 BUILTIN_FILE = "protected-values.txt"
 BUILTIN_LABEL = "built-in list"
@@ -144,17 +142,7 @@ class Guardrails:
 
     def apply(self, prepared: Sequence[Prepared]) -> int:
         """Settle as `protected` each validated item whose action blocks a protected value."""
-        count = 0
-        for p in prepared:
-            if p.result is not None or not p.body:
-                continue
-            itype, action = p.body["indicatorType"], p.body["action"]
-            reason = self(p.body["indicatorValue"], itype) if self.blocks(action) else None
-            if reason:
-                settle([p], Status.PROTECTED, reason, "protected")
-                p.body = {}
-                count += 1
-        return count
+        return sum(protect(p, self, self.model) for p in prepared)
 
 
 def _ascii_domain(host: str, strict: bool = True) -> str:
@@ -167,48 +155,3 @@ def _ascii_domain(host: str, strict: bool = True) -> str:
                 return name
             raise ValueError(f"'{host}' is not a valid domain ({exc})") from None
     return name
-
-
-def settle(pending: Iterable[Prepared], status: Status, reason: str, code: Optional[str]) -> None:
-    """Give every still-unsettled item the same result (a dry run, or a run refused before writing)."""
-    for p in pending:
-        if p.result is None:
-            p.result = ItemResult(
-                p.index,
-                p.checked.value,
-                status,
-                indicator_type=p.body.get("indicatorType"),
-                action=p.body.get("action"),
-                reason_code=code,
-                reason=reason,
-            )
-
-
-def guarded_import(
-    service: IndicatorService,
-    items: Iterable[Mapping[str, Any]],
-    *,
-    defaults: Optional[Mapping[str, Any]] = None,
-    guardrails: Optional[Guardrails] = None,
-    max_changes: Optional[int] = None,
-    dry_run: bool = False,
-    progress: Optional[Progress] = None,
-    now: Optional[datetime] = None,
-) -> List[ItemResult]:
-    """IndicatorService.import_indicators with the guardrails: protected values are never blocked, and a
-    run that would change more than max_changes indicators sends nothing."""
-    prepared = service.prepare(items, defaults=defaults, now=now)
-    if guardrails is not None:
-        guardrails.apply(prepared)
-    pending = [p for p in prepared if p.result is None]
-    if max_changes is not None and len(pending) > max_changes:
-        reason = (
-            f"Nothing sent: {len(pending):,} indicators would change, more than --max-changes "
-            f"{max_changes:,}."
-        )
-        settle(pending, Status.FAILED, reason, "max_changes")
-    elif dry_run:
-        settle(pending, Status.DRY_RUN, "Valid; not sent (dry run).", None)
-    else:
-        service.send_prepared(pending, progress=progress)
-    return [p.result for p in prepared if p.result is not None]

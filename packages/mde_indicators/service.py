@@ -35,6 +35,52 @@ class Prepared:
     result: Optional[ItemResult] = None
     body: Dict[str, Any] = field(default_factory=dict)
 
+    def settle(
+        self,
+        status: Status,
+        *,
+        indicator_id: Optional[str] = None,
+        code: Optional[str] = None,
+        reason: Optional[str] = None,
+    ) -> ItemResult:
+        """Give this item its result, with the type and action of its body."""
+        self.result = ItemResult(
+            self.index,
+            self.checked.value,
+            status,
+            indicator_type=self.body.get("indicatorType"),
+            action=self.body.get("action"),
+            indicator_id=indicator_id,
+            reason_code=code,
+            reason=reason,
+        )
+        return self.result
+
+
+DRY_RUN_REASON = "Valid; not sent (dry run)."
+
+
+def settle(
+    pending: Iterable[Prepared], status: Status, reason: str, code: Optional[str] = None
+) -> None:
+    """Give every still-unsettled item the same result (a dry run, or a run refused before writing)."""
+    for p in pending:
+        if p.result is None:
+            p.settle(status, code=code, reason=reason)
+
+
+def protect(entry: Prepared, guard: Guard, model: Model) -> bool:
+    """Settle entry as protected when its action blocks a value the guard protects (allowing is fine)."""
+    body = entry.body
+    if entry.result is not None or not body or not model.actions[body["action"]].blocks:
+        return False
+    reason = guard(body["indicatorValue"], body["indicatorType"])
+    if not reason:
+        return False
+    entry.settle(Status.PROTECTED, code="protected", reason=reason)
+    entry.body = {}
+    return True
+
 
 def _rejected(index: int, item: Mapping[str, Any], why: Mapping[str, str]) -> Prepared:
     """An input the reader could not turn into an indicator (e.g. an unsupported STIX pattern)."""
@@ -104,13 +150,6 @@ class IndicatorService:
                 body = checked.body or {}
                 base["action"] = body["action"]
                 key = (body["indicatorType"], body["indicatorValue"])
-                # Protected values are never blocked; allowing or auditing them is fine.
-                blocks = self.model.actions[body["action"]].blocks
-                protected = (
-                    guard(body["indicatorValue"], body["indicatorType"])
-                    if guard and blocks
-                    else None
-                )
                 if key in seen:
                     entry.result = ItemResult(
                         index,
@@ -120,18 +159,11 @@ class IndicatorService:
                         reason=f"Same indicator as item {seen[key] + 1}.",
                         **base,
                     )
-                elif protected:
-                    entry.result = ItemResult(
-                        index,
-                        checked.value,
-                        Status.PROTECTED,
-                        reason_code="protected",
-                        reason=protected,
-                        **base,
-                    )
                 else:
                     seen[key] = index
                     entry.body = body
+                    if guard is not None:
+                        protect(entry, guard, self.model)
             prepared.append(entry)
         return prepared
 
@@ -142,17 +174,26 @@ class IndicatorService:
         *,
         defaults: Optional[Mapping[str, Any]] = None,
         guard: Optional[Guard] = None,
+        max_changes: Optional[int] = None,
         dry_run: bool = False,
+        progress: Optional[Progress] = None,
         now: Optional[datetime] = None,
     ) -> List[ItemResult]:
-        """Validate and import any number of indicators in batches; one result per input item."""
+        """Validate and import any number of indicators in batches; one result per input item.
+
+        A run that would change more than max_changes indicators sends nothing."""
         prepared = self.prepare(items, defaults=defaults, guard=guard, now=now)
         pending = [p for p in prepared if p.result is None]
-        if dry_run:
-            for p in pending:
-                p.result = self._result(p, Status.DRY_RUN, reason="Valid; not sent (dry run).")
+        if max_changes is not None and len(pending) > max_changes:
+            reason = (
+                f"Nothing sent: {len(pending):,} indicators would change, more than --max-changes "
+                f"{max_changes:,}."
+            )
+            settle(pending, Status.FAILED, reason, "max_changes")
+        elif dry_run:
+            settle(pending, Status.DRY_RUN, DRY_RUN_REASON)
         else:
-            self.send_prepared(pending)
+            self.send_prepared(pending, progress=progress)
         return [p.result for p in prepared if p.result is not None]
 
     def send_prepared(
@@ -198,43 +239,40 @@ class IndicatorService:
             answers = [_pop(queues[p.body["indicatorValue"].lower()]) for p in chunk]
         for p, answer in zip(chunk, answers):
             if not answer:
-                p.result = self._result(
-                    p,
+                p.settle(
                     Status.FAILED,
                     code="no_result",
                     reason="MDE returned no result for this item.",
                 )
             elif answer.get(keys["failed"]):
-                p.result = self._result(
-                    p,
+                p.settle(
                     Status.FAILED,
                     code="import_item_failed",
                     reason=str(answer.get(keys["reason"]) or "Import failed without a reason."),
                 )
             else:
-                p.result = self._result(
-                    p, Status.SUBMITTED, indicator_id=str(answer.get(keys["id"]) or "") or None
-                )
+                p.settle(Status.SUBMITTED, indicator_id=str(answer.get(keys["id"]) or "") or None)
 
     def submit(
         self,
         item: Mapping[str, Any],
         *,
         defaults: Optional[Mapping[str, Any]] = None,
+        guard: Optional[Guard] = None,
         dry_run: bool = False,
     ) -> ItemResult:
         """Submit one indicator with POST /api/indicators (submitted or updated)."""
-        (entry,) = self.prepare([item], defaults=defaults)
+        (entry,) = self.prepare([item], defaults=defaults, guard=guard)
         if entry.result is not None:
             return entry.result
         if dry_run:
-            return self._result(entry, Status.DRY_RUN, reason="Valid; not sent (dry run).")
+            return entry.settle(Status.DRY_RUN, reason=DRY_RUN_REASON)
         try:
             entity = self.client.submit(entry.body)
         except MdeIndicatorsError as exc:
             return self._failed(entry, exc)
         status = Status.UPDATED if entity.get("lastUpdatedBy") else Status.SUBMITTED
-        return self._result(entry, status, indicator_id=str(entity.get("id")))
+        return entry.settle(status, indicator_id=str(entity.get("id")))
 
     def delete_ids(
         self, ids: Sequence[str], *, dry_run: bool = False, progress: Optional[Progress] = None
@@ -257,26 +295,6 @@ class IndicatorService:
         )
 
     # -- helpers ----------------------------------------------------------------------------------
-    def _result(
-        self,
-        p: Prepared,
-        status: Status,
-        *,
-        indicator_id: Optional[str] = None,
-        code: Optional[str] = None,
-        reason: Optional[str] = None,
-    ) -> ItemResult:
-        return ItemResult(
-            p.index,
-            p.checked.value,
-            status,
-            indicator_type=p.body.get("indicatorType"),
-            action=p.body.get("action"),
-            indicator_id=indicator_id,
-            reason_code=code,
-            reason=reason,
-        )
-
     def _failed(self, p: Prepared, exc: MdeIndicatorsError) -> ItemResult:
         return failure(
             p.index,

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import MdeIndicatorsError
-from .guardrails import Guardrails, settle
+from .guardrails import Guardrails
 from .model import Field, Model
 from .problems import REJECTED, SOURCE_TIME
 from .results import Status
-from .service import IndicatorService, Prepared
+from .service import IndicatorService, Prepared, settle
 from .sync_rules import (
     Candidate,
     compared_fields,
@@ -138,9 +138,7 @@ def plan_sync(
     """Validate the items, list what MDE holds (read calls only) and decide every change; writes nothing."""
     model = service.model
     stamped = own_items(items, application)
-    prepared = service.prepare(stamped, defaults=defaults, now=now)
-    if guardrails is not None:
-        guardrails.apply(prepared)
+    prepared = service.prepare(stamped, defaults=defaults, guard=guardrails, now=now)
     rows: List[Dict[str, Any]] = []
     for row in service.client.iter_indicators():
         rows.append(row)

@@ -11,6 +11,7 @@ from typing import Any, Dict, List
 from click.testing import CliRunner
 
 from mde_indicators.cli import main
+from mde_indicators.config import env_name
 from mde_indicators_build.sentinel import SUBMIT_FOR_TRIGGER, playbook
 from mde_indicators_build.sentinel.offline import EmulatorHttp, run_playbook
 from mde_indicators_build.splunk_testing import SplunkHarness
@@ -29,7 +30,7 @@ _AUDIT = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
 def _cli(args: List[str], env: Dict[str, str]) -> Dict[str, str]:
-    client_env = {f"MDE_{k.upper()}": v for k, v in CLIENT.items()}
+    client_env = {env_name(k): v for k, v in CLIENT.items()}
     done = CliRunner().invoke(main, args, env={**env, **client_env}, catch_exceptions=False)
     output = done.stdout if hasattr(done, "stdout") else done.output
     start = output.index("{")

@@ -9,7 +9,6 @@ from typing import Any, Dict, List, Optional, Tuple
 import click
 
 from .. import odata
-from ..guardrails import guarded_import
 from ..model import load_model
 from ..readers import read_items
 from ..results import ItemResult, Status
@@ -71,9 +70,8 @@ def submit(
     """
     service = obj.service_for(dry_run)
     item = obj.defaults(kwargs)
-    (entry,) = service.prepare([item])
-    obj.guardrails(protected, no_builtin).apply([entry])
-    result = entry.result or service.submit(item, dry_run=dry_run)
+    guard = obj.guardrails(protected, no_builtin)
+    result = service.submit(item, guard=guard, dry_run=dry_run)
     return print_results([result], as_json=as_json, title="Submit")
 
 
@@ -113,11 +111,10 @@ def import_(
     items = read_all(files, fmt)
     service = obj.service_for(dry_run)
     with Reporter() as progress:
-        results = guarded_import(
-            service,
+        results = service.import_indicators(
             items,
             defaults=obj.defaults(kwargs),
-            guardrails=obj.guardrails(protected, no_builtin),
+            guard=obj.guardrails(protected, no_builtin),
             max_changes=obj.max_changes(max_changes),
             dry_run=dry_run,
             progress=progress.task("Importing", total=len(items)),

@@ -8,6 +8,7 @@ from typing import Any, Optional, Tuple
 
 import click
 
+from ..model import load_model
 from . import main
 
 FAULT_HELP = """Inject a fault (repeatable): TARGET:KIND[,KEY=VALUE...]. TARGET is list, get, submit, import,
@@ -44,9 +45,15 @@ Example: import:429,count=3,retry-after=2"""
     type=click.Path(exists=True, dir_okay=False),
     help='JSON file: {"apps": [{"name", "role", "secret", "client_id", "certificate"}], "cap", "token_lifetime"}.',
 )
-@click.option("--token-lifetime", type=int, help="Access token lifetime in seconds (default 3599).")
 @click.option(
-    "--cap", type=int, help="Active indicators per tenant (default 15000, as documented)."
+    "--token-lifetime",
+    type=int,
+    help=f"Access token lifetime in seconds (default {load_model().token_lifetime_seconds}).",
+)
+@click.option(
+    "--cap",
+    type=int,
+    help=f"Active indicators per tenant (default {load_model().max_active_indicators}, as documented).",
 )
 @click.option(
     "--request-log",

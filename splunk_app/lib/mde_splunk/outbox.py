@@ -17,6 +17,8 @@ from mde_indicators.results import Status
 from .splunkd import Splunkd
 
 COLLECTION = "mde_indicators_outbox"
+# KV Store batch_save takes at most max_documents_per_batch_save (1,000 by default) documents a call.
+KV_BATCH_SAVE = 500
 PENDING, GIVEN_UP = "pending", "given_up"
 DEFAULTS = {"max_attempts": 12.0, "base_delay": 300.0, "max_delay": 21600.0, "lease": 600.0}
 _PERMANENT_CODES = ("import_item_failed", "no_result")
@@ -46,8 +48,8 @@ class Outbox:
         return max(min(backoff, self.settings["max_delay"]), float(retry_after or 0))
 
     def save(self, entries: List[Dict[str, Any]]) -> None:
-        for start in range(0, len(entries), 500):
-            self.system.post_json(f"{self.path}/batch_save", entries[start : start + 500])
+        for start in range(0, len(entries), KV_BATCH_SAVE):
+            self.system.post_json(f"{self.path}/batch_save", entries[start : start + KV_BATCH_SAVE])
 
     def queue(
         self, account: str, pairs: List[Any], context: Mapping[str, Any], now: float

@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import time
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import pytest
 
 from mde_emulator import EmulatorServer
+from mde_indicators.client import IndicatorsClient
 from mde_indicators.errors import RateLimited, ServerError, TransportError
 from tests.conftest import make_client
 
 SHA = "a" * 64
+BODY = {
+    "indicatorValue": SHA,
+    "indicatorType": "FileSha256",
+    "action": "Block",
+    "title": "t",
+    "description": "d",
+}
 
 
 def calls(emulator: EmulatorServer, op: str) -> List[dict]:
     return [e for e in emulator.requests_log() if e.get("op") == op]
+
+
+def import_past_the_limit(
+    emulator: EmulatorServer, client: IndicatorsClient
+) -> Tuple[int, List[object]]:
+    """Two more import calls than the per-minute limit; the limit and the statuses the emulator logged."""
+    limit = emulator.model.operations["ImportIndicators"].rate_limits[0].calls
+    for _ in range(limit + 2):
+        client.import_batch([BODY])
+    return limit, [e["status"] for e in calls(emulator, "ImportIndicators")]
 
 
 def test_429_waits_at_least_retry_after_then_succeeds(
@@ -37,17 +55,7 @@ def test_server_errors_are_retried_for_posts_too(
     emulator: EmulatorServer, emulator_env: Dict[str, str], status: int
 ) -> None:
     emulator.admin("POST", "faults", {"spec": f"import:{status},count=2,retry-after=0"})
-    results = make_client(emulator_env).import_batch(
-        [
-            {
-                "indicatorValue": SHA,
-                "indicatorType": "FileSha256",
-                "action": "Block",
-                "title": "t",
-                "description": "d",
-            }
-        ]
-    )
+    results = make_client(emulator_env).import_batch([BODY])
     assert results[0]["isFailed"] is False
     assert [e["status"] for e in calls(emulator, "ImportIndicators")] == [status, status, 200]
 
@@ -56,15 +64,7 @@ def test_connection_reset_is_retried(
     emulator: EmulatorServer, emulator_env: Dict[str, str]
 ) -> None:
     emulator.admin("POST", "faults", {"spec": "submit:reset"})
-    entity = make_client(emulator_env).submit(
-        {
-            "indicatorValue": SHA,
-            "indicatorType": "FileSha256",
-            "action": "Block",
-            "title": "t",
-            "description": "d",
-        }
-    )
+    entity = make_client(emulator_env).submit(BODY)
     assert entity["indicatorValue"] == SHA
     assert [e["status"] for e in calls(emulator, "SubmitIndicator")] == ["reset", 200]
     assert len(emulator.admin("GET", "indicators")["value"]) == 1
@@ -75,14 +75,7 @@ def test_read_timeout_is_retried_and_the_upsert_does_not_duplicate(
 ) -> None:
     emulator.admin("POST", "faults", {"spec": "import:slow,delay=2"})
     client = make_client(emulator_env, read_timeout=0.5)
-    body = {
-        "indicatorValue": SHA,
-        "indicatorType": "FileSha256",
-        "action": "Block",
-        "title": "t",
-        "description": "d",
-    }
-    assert client.import_batch([body])[0]["isFailed"] is False
+    assert client.import_batch([BODY])[0]["isFailed"] is False
     time.sleep(2)  # let the slow first call finish on the server
     assert len(emulator.admin("GET", "indicators")["value"]) == 1
 
@@ -130,17 +123,7 @@ def test_documented_rate_limit_429s_are_honoured_under_scaled_limits(
     client = make_client(
         emulator_env, rate_limit_scale=1_000_000.0
     )  # the client budget off: let the server throttle
-    limit = emulator.model.operations["ImportIndicators"].rate_limits[0].calls
-    body = {
-        "indicatorValue": SHA,
-        "indicatorType": "FileSha256",
-        "action": "Block",
-        "title": "t",
-        "description": "d",
-    }
-    for _ in range(limit + 2):
-        client.import_batch([body])
-    statuses = [e["status"] for e in calls(emulator, "ImportIndicators")]
+    limit, statuses = import_past_the_limit(emulator, client)
     assert statuses.count(200) == limit + 2 and 429 in statuses
 
 
@@ -149,14 +132,5 @@ def test_client_budget_avoids_429s_under_scaled_limits(
 ) -> None:
     emulator.admin("POST", "limits", {"mode": "scaled:20"})
     client = make_client(emulator_env, rate_limit_scale=20.0)
-    limit = emulator.model.operations["ImportIndicators"].rate_limits[0].calls
-    body = {
-        "indicatorValue": SHA,
-        "indicatorType": "FileSha256",
-        "action": "Block",
-        "title": "t",
-        "description": "d",
-    }
-    for _ in range(limit + 2):
-        client.import_batch([body])
-    assert [e["status"] for e in calls(emulator, "ImportIndicators")] == [200] * (limit + 2)
+    limit, statuses = import_past_the_limit(emulator, client)
+    assert statuses == [200] * (limit + 2)

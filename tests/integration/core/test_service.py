@@ -14,6 +14,11 @@ def sha(n: int) -> str:
     return f"{n:064x}"
 
 
+def blocks(count: int) -> List[Dict[str, str]]:
+    """count distinct SHA-256 indicators to block."""
+    return [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, count + 1)]
+
+
 def ops(emulator: EmulatorServer, op: str) -> List[dict]:
     return [e for e in emulator.requests_log() if e.get("op") == op]
 
@@ -21,7 +26,7 @@ def ops(emulator: EmulatorServer, op: str) -> List[dict]:
 def test_import_splits_batches_at_500_and_aligns_results(
     emulator: EmulatorServer, service: IndicatorService
 ) -> None:
-    items = [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 1202)]
+    items = blocks(1201)
     results = service.import_indicators(items)
     assert [e["items"] for e in ops(emulator, "ImportIndicators")] == [500, 500, 201]
     assert [r.index for r in results] == list(range(1201))
@@ -56,9 +61,7 @@ def test_partial_import_failures_are_reported_item_by_item(
     emulator: EmulatorServer, service: IndicatorService
 ) -> None:
     emulator.admin("POST", "faults", {"spec": "import:partial,fraction=0.3,seed=7"})
-    results = service.import_indicators(
-        [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 101)]
-    )
+    results = service.import_indicators(blocks(100))
     failed = [r for r in results if r.status is Status.FAILED]
     assert 10 < len(failed) < 60
     assert all(r.reason_code == "import_item_failed" and "injected" in r.reason for r in failed)
@@ -69,9 +72,7 @@ def test_sign_in_failure_stops_the_run_and_fails_every_item(
     emulator: EmulatorServer, emulator_env: Dict[str, str]
 ) -> None:
     service = IndicatorService(make_client(emulator_env, client_secret="wrong"))
-    results = service.import_indicators(
-        [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 1001)]
-    )
+    results = service.import_indicators(blocks(1000))
     assert {r.status for r in results} == {Status.FAILED}
     assert {r.reason_code for r in results} == {"invalid_client"}
     assert ops(emulator, "ImportIndicators") == []
@@ -82,9 +83,7 @@ def test_throttling_beyond_the_budget_fails_the_rest_with_retry_after(
 ) -> None:
     emulator.admin("POST", "faults", {"spec": "import:429,count=inf,retry-after=120,after=1"})
     service = IndicatorService(make_client(emulator_env, max_retry_seconds=5))
-    results = service.import_indicators(
-        [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 1201)]
-    )
+    results = service.import_indicators(blocks(1200))
     assert [r.status for r in results[:500]] == [Status.SUBMITTED] * 500
     assert {(r.status, r.http_status, r.retry_after) for r in results[500:]} == {
         (Status.FAILED, 429, 120.0)
@@ -105,9 +104,7 @@ def test_a_batch_the_service_refuses_is_split_to_find_the_bad_item(
         return real(bodies)
 
     monkeypatch.setattr(service.client, "import_batch", picky)
-    results = service.import_indicators(
-        [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 9)]
-    )
+    results = service.import_indicators(blocks(8))
     assert [r.status for r in results] == [Status.SUBMITTED] * 2 + [Status.FAILED] + [
         Status.SUBMITTED
     ] * 5
@@ -124,12 +121,7 @@ def test_submit_reports_updated_on_the_second_call(service: IndicatorService) ->
 def test_delete_ids_falls_back_to_single_deletes_when_one_is_unknown(
     emulator: EmulatorServer, service: IndicatorService
 ) -> None:
-    ids = [
-        r.indicator_id
-        for r in service.import_indicators(
-            [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 4)]
-        )
-    ]
+    ids = [r.indicator_id for r in service.import_indicators(blocks(3))]
     results = service.delete_ids([*ids, "424242", "abc", ids[0]])
     assert [r.status for r in results] == [Status.DELETED] * 3 + [
         Status.NOT_FOUND,
@@ -177,9 +169,7 @@ def test_an_outage_that_outlasts_the_retries_stops_the_run(
 ) -> None:
     emulator.admin("POST", "faults", {"spec": "import:503,count=inf,retry-after=0"})
     service = IndicatorService(make_client(emulator_env, max_attempts=2))
-    results = service.import_indicators(
-        [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 1501)]
-    )
+    results = service.import_indicators(blocks(1500))
     assert {(r.status, r.http_status) for r in results} == {(Status.FAILED, 503)}
     assert (
         len(ops(emulator, "ImportIndicators")) == 2
@@ -191,7 +181,5 @@ def test_a_server_error_on_one_batch_does_not_stop_the_others(
 ) -> None:
     emulator.admin("POST", "faults", {"spec": "import:500,count=2"})
     service = IndicatorService(make_client(emulator_env, max_attempts=2))
-    results = service.import_indicators(
-        [{"indicatorValue": sha(n), "action": "Block"} for n in range(1, 1001)]
-    )
+    results = service.import_indicators(blocks(1000))
     assert [r.status for r in results] == [Status.FAILED] * 500 + [Status.SUBMITTED] * 500

@@ -8,8 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Iterator, Tuple
 
 import pytest
 import requests
@@ -194,30 +195,36 @@ def test_request_log_is_written_as_json_lines(tmp_path: Path) -> None:
     }
 
 
-def test_cli_writes_an_env_file_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    env_file = tmp_path / "mde.env"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mde_indicators",
-            "emulator",
-            "--env-file",
-            str(env_file),
-            "--limits",
-            "scaled:10",
-            "--fault",
-            "list:503",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+@contextmanager
+def cli_emulator(env_file: Path, *args: str) -> Iterator[Tuple[subprocess.Popen, Dict[str, str]]]:
+    """`mde-indicators emulator --env-file ...` in a process; yields it and the settings it wrote."""
+    command = [
+        sys.executable,
+        "-m",
+        "mde_indicators",
+        "emulator",
+        "--env-file",
+        str(env_file),
+        *args,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 30
         while not env_file.exists() and time.time() < deadline:
             time.sleep(0.1)
-        settings = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+        yield process, dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.communicate(timeout=20)
+
+
+def test_cli_writes_an_env_file_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env_file = tmp_path / "mde.env"
+    with cli_emulator(env_file, "--limits", "scaled:10", "--fault", "list:503") as (
+        process,
+        settings,
+    ):
         assert {
             "MDE_API_URL",
             "MDE_AUTHORITY_URL",
@@ -240,9 +247,6 @@ def test_cli_writes_an_env_file_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=20)
         assert process.returncode == 0 and "stopped" in err
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert os.path.exists(env_file)
 
 
@@ -250,49 +254,21 @@ def test_apps_are_registered_from_the_command_line_and_a_config_file(tmp_path: P
     import jwt
 
     config = tmp_path / "apps.json"
-    config.write_text(
-        json.dumps(
-            {
-                "apps": [
-                    {
-                        "name": "restricted",
-                        "role": "Ti.ReadWrite",
-                        "client_id": "11111111-1111-1111-1111-111111111111",
-                        "secret": "restricted-secret-1",
-                    }
-                ]
-            }
-        )
-    )
-    env_file = tmp_path / "mde.env"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mde_indicators",
-            "emulator",
-            "--env-file",
-            str(env_file),
-            "--config",
-            str(config),
-            "--app",
-            "name=full,role=Ti.ReadWrite.All,client-id=22222222-2222-2222-2222-222222222222,secret=full-secret-1",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.time() + 30
-        while not env_file.exists() and time.time() < deadline:
-            time.sleep(0.1)
-        settings = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+    restricted = {
+        "name": "restricted",
+        "role": "Ti.ReadWrite",
+        "client_id": "11111111-1111-1111-1111-111111111111",
+        "secret": "restricted-secret-1",
+    }
+    config.write_text(json.dumps({"apps": [restricted]}))
+    full = "name=full,role=Ti.ReadWrite.All,client-id=22222222-2222-2222-2222-222222222222,secret=full-secret-1"
+    with cli_emulator(tmp_path / "mde.env", "--config", str(config), "--app", full) as (
+        _,
+        settings,
+    ):
         for client_id, secret, role in (
             ("11111111-1111-1111-1111-111111111111", "restricted-secret-1", "Ti.ReadWrite"),
             ("22222222-2222-2222-2222-222222222222", "full-secret-1", "Ti.ReadWrite.All"),
         ):
             token = msal_token(settings, client_id, secret)
             assert jwt.decode(token, options={"verify_signature": False})["roles"] == [role]
-    finally:
-        process.terminate()
-        process.communicate(timeout=20)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mde_indicators.errors import ConfigurationError
-from mde_indicators.guardrails import Guardrails, guarded_import
+from mde_indicators.guardrails import Guardrails
 from mde_indicators.model import Model
 from mde_indicators.results import Status
 from mde_indicators.service import IndicatorService
@@ -107,10 +107,10 @@ def test_apply_marks_blocked_protected_items_and_leaves_allow_listing_alone(
     assert prepared[1].result is None and prepared[2].result is None
 
 
-def test_guarded_import_refuses_more_changes_than_allowed_before_sending() -> None:
+def test_import_refuses_more_changes_than_allowed_before_sending() -> None:
     items = [{"indicatorValue": f"185.220.101.{n}", "action": "Block"} for n in range(1, 6)]
-    results = guarded_import(IndicatorService(None), items, max_changes=4, dry_run=True)
+    results = IndicatorService(None).import_indicators(items, max_changes=4, dry_run=True)
     assert {r.status for r in results} == {Status.FAILED}
     assert all(r.reason_code == "max_changes" for r in results)
-    within = guarded_import(IndicatorService(None), items, max_changes=5, dry_run=True)
+    within = IndicatorService(None).import_indicators(items, max_changes=5, dry_run=True)
     assert {r.status for r in within} == {Status.DRY_RUN}

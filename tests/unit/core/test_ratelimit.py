@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Tuple
 
 import pytest
 
@@ -24,9 +24,13 @@ class FakeClock:
         self.now += seconds
 
 
-def test_import_budget_allows_30_calls_a_minute_then_waits(model: Model) -> None:
+def budget_on_fake_clock(scale: float = 1.0) -> Tuple[FakeClock, RateBudget]:
     clock = FakeClock()
-    budget = RateBudget(clock=clock, sleep=clock.sleep)
+    return clock, RateBudget(scale=scale, clock=clock, sleep=clock.sleep)
+
+
+def test_import_budget_allows_30_calls_a_minute_then_waits(model: Model) -> None:
+    clock, budget = budget_on_fake_clock()
     op = model.operations["ImportIndicators"]
     for _ in range(op.rate_limits[0].calls):
         budget.acquire(op, max_wait=120)
@@ -36,8 +40,7 @@ def test_import_budget_allows_30_calls_a_minute_then_waits(model: Model) -> None
 
 
 def test_hourly_window_applies_after_the_minute_one(model: Model) -> None:
-    clock = FakeClock()
-    budget = RateBudget(clock=clock, sleep=clock.sleep)
+    clock, budget = budget_on_fake_clock()
     op = model.operations["SubmitIndicator"]
     per_minute, per_hour = op.rate_limits
     for _ in range(per_hour.calls):
@@ -50,8 +53,7 @@ def test_hourly_window_applies_after_the_minute_one(model: Model) -> None:
 
 
 def test_a_wait_beyond_the_allowed_time_raises_rate_limited_with_retry_after(model: Model) -> None:
-    clock = FakeClock()
-    budget = RateBudget(clock=clock, sleep=clock.sleep)
+    _, budget = budget_on_fake_clock()
     op = model.operations["BatchDeleteIndicators"]
     for _ in range(op.rate_limits[0].calls):
         budget.acquire(op, max_wait=0)
@@ -61,8 +63,7 @@ def test_a_wait_beyond_the_allowed_time_raises_rate_limited_with_retry_after(mod
 
 
 def test_scale_shortens_the_windows(model: Model) -> None:
-    clock = FakeClock()
-    budget = RateBudget(scale=60, clock=clock, sleep=clock.sleep)
+    clock, budget = budget_on_fake_clock(scale=60)
     op = model.operations["ImportIndicators"]
     for _ in range(op.rate_limits[0].calls + 1):
         budget.acquire(op, max_wait=120)
@@ -70,8 +71,7 @@ def test_scale_shortens_the_windows(model: Model) -> None:
 
 
 def test_pause_holds_callers_until_retry_after(model: Model) -> None:
-    clock = FakeClock()
-    budget = RateBudget(clock=clock, sleep=clock.sleep)
+    clock, budget = budget_on_fake_clock()
     op = model.operations["ListIndicators"]
     budget.pause(op, 7.5)
     budget.acquire(op, max_wait=60)
@@ -79,8 +79,7 @@ def test_pause_holds_callers_until_retry_after(model: Model) -> None:
 
 
 def test_operations_have_separate_budgets(model: Model) -> None:
-    clock = FakeClock()
-    budget = RateBudget(clock=clock, sleep=clock.sleep)
+    clock, budget = budget_on_fake_clock()
     for _ in range(model.operations["ImportIndicators"].rate_limits[0].calls):
         budget.acquire(model.operations["ImportIndicators"], max_wait=0)
     budget.acquire(model.operations["ListIndicators"], max_wait=0)
