@@ -20,7 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / "mde-installed.sha256"
-INPUTS = ("setup.cfg", "pyproject.toml")
+INPUTS = ("setup.cfg", "pyproject.toml", "packages/emulator/pyproject.toml")
+# The build and the test kit are never installed: a .pth puts packages/ on the venv's path instead.
+DEV_PATH = "mde-dev.pth"
 
 
 def venv_python() -> Path:
@@ -44,7 +46,17 @@ def ensure_venv() -> Path:
         print("build.py: installing the pack and its dev dependencies into .venv", flush=True)
         pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
         subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
+        subprocess.run(
+            [*pip, "install", "-e", f"{ROOT}[dev]", "-e", str(ROOT / "packages" / "emulator")],
+            check=True,
+        )
+        site = subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        Path(site, DEV_PATH).write_text(f"{ROOT / 'packages'}\n")
         STAMP.write_text(inputs_digest())
     return python
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Dict, List
 
 from mde_emulator import EmulatorServer, Settings
-from mde_indicators_build.interpreters import find_python
 from mde_indicators_build.splunk import spl_path
-from mde_indicators_build.splunk_testing import SplunkHarness, install
+from mde_testkit.interpreters import find_python
+from mde_testkit.splunk.harness import SplunkHarness, install
 
 from .common import Row
 

@@ -11,9 +11,9 @@ from typing import Dict, List
 from mde_emulator import EmulatorServer, Settings
 from mde_indicators.client import IndicatorsClient
 from mde_indicators.config import ClientConfig
+from mde_indicators.ops.sync.apply import apply_sync
+from mde_indicators.ops.sync.plan import plan_sync
 from mde_indicators.service import IndicatorService
-from mde_indicators.sync import plan_sync
-from mde_indicators.sync_apply import apply_sync
 
 from .common import Row
 

@@ -21,8 +21,8 @@ from rich.console import Console
 from rich.table import Table
 
 from mde_emulator import EmulatorServer, Settings
+from mde_testkit.interpreters import SPLUNK_PYTHONS, find_python
 
-from .interpreters import SPLUNK_PYTHONS, find_python
 from .paths import DIST, ROOT
 
 SAMPLES = ROOT / "samples"
@@ -31,7 +31,7 @@ Step = Tuple[str, str, Dict[str, int]]
 
 def cli(env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "mde_indicators", *args],
+        [sys.executable, "-m", "mde_indicators.cli", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -46,8 +46,9 @@ def cli_import(env: Dict[str, str]) -> Step:
 
 
 def splunk_submit(emulator: EmulatorServer, work: Path) -> Step:
+    from mde_testkit.splunk.harness import SplunkHarness, install
+
     from .splunk import spl_path
-    from .splunk_testing import SplunkHarness, install
 
     python = next((p for p in map(find_python, reversed(SPLUNK_PYTHONS)) if p), sys.executable)
     app = install(spl_path(), work / "apps")
@@ -73,8 +74,9 @@ def splunk_submit(emulator: EmulatorServer, work: Path) -> Step:
 
 
 def sentinel_submit(emulator: EmulatorServer) -> Step:
+    from mde_testkit.logicapps.offline import EmulatorHttp, load_sample, run_playbook
+
     from .sentinel import SUBMIT_FOR_TRIGGER, playbook
-    from .sentinel.offline import EmulatorHttp, load_sample, run_playbook
 
     incident = load_sample(SAMPLES / "sentinel-incident.json")
     result, sentinel = run_playbook(

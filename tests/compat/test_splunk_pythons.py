@@ -11,8 +11,8 @@ from typing import Dict, Optional
 
 import pytest
 
-from mde_indicators_build.interpreters import SPLUNK_PYTHONS, find_python
 from mde_indicators_build.paths import BUILD, ROOT
+from mde_testkit.interpreters import SPLUNK_PYTHONS, find_python
 
 # The core's runtime dependencies, plus what its CLI-side modules (STIX, profiles) import, and pytest.
 REQUIREMENTS = [

@@ -9,8 +9,9 @@ from typing import Iterator
 import pytest
 
 from mde_emulator import EmulatorServer
-from mde_indicators_build.interpreters import find_python
-from mde_indicators_build.splunk_testing import SplunkHarness, account_settings, stage_and_install
+from mde_indicators_build.splunk import stage_and_install
+from mde_testkit.interpreters import find_python
+from mde_testkit.splunk.harness import SplunkHarness, account_settings
 from tests.reliability.paths import CLIENT
 
 

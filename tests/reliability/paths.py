@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from mde_indicators.cli import main
 from mde_indicators.config import env_name
 from mde_indicators_build.sentinel import SUBMIT_FOR_TRIGGER, playbook
-from mde_indicators_build.sentinel.offline import EmulatorHttp, run_playbook
-from mde_indicators_build.splunk_testing import SplunkHarness
+from mde_testkit.logicapps.offline import EmulatorHttp, run_playbook
+from mde_testkit.splunk.harness import SplunkHarness
 
 SAMPLE_INCIDENT = Path(__file__).resolve().parents[2] / "samples" / "sentinel-incident.json"
 # Client settings every path gets: a short read timeout (so a slow response is a timeout), a bounded retry

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from mde_emulator import EmulatorServer
 from mde_indicators.cli import main
 from mde_indicators.service import IndicatorService
-from mde_indicators_build.splunk_testing import SplunkHarness
+from mde_testkit.splunk.harness import SplunkHarness
 
 SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 HASHES = {"FileMd5": 32, "FileSha1": 40, "FileSha256": 64, "CertificateThumbprint": 40}

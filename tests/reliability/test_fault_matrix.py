@@ -12,7 +12,7 @@ from typing import Dict, List, Optional
 import pytest
 
 from mde_emulator import EmulatorServer
-from mde_indicators_build.splunk_testing import SplunkHarness
+from mde_testkit.splunk.harness import SplunkHarness
 from tests.reliability.paths import PATHS
 
 ITEMS = 6

@@ -20,7 +20,7 @@ from mde_indicators.cli import main
 from mde_indicators.errors import MdeIndicatorsError
 from mde_indicators.service import IndicatorService
 from mde_indicators_build.paths import ROOT
-from mde_indicators_build.splunk_testing import SplunkHarness, account_settings
+from mde_testkit.splunk.harness import SplunkHarness, account_settings
 from tests.conftest import CANARY_SECRET, make_client
 
 SHA = "c" * 64

@@ -1,11 +1,15 @@
-"""The `mde-indicators` operator CLI: sync, submit, import, list, get, delete, check, and the local emulator."""
+"""The `mde-indicators` operator CLI: sync, submit, import, list, get, delete, check, and the local emulator.
+
+Verbs from other distributions (the emulator) plug in through the `mde_indicators.commands` entry point
+group and are imported only when they run.
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
 import sys
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import click
 
@@ -14,7 +18,7 @@ from ..client import IndicatorsClient
 from ..config import ClientConfig
 from ..errors import ConfigurationError, MdeIndicatorsError
 from ..guardrails import Guardrails
-from ..profiles import CONFIG_ENV, PROFILE_ENV, Profile, load_profile
+from ..ops.profiles import CONFIG_ENV, PROFILE_ENV, Profile, load_profile
 from ..service import IndicatorService
 from .options import connection_options, indicator_values
 from .output import EXIT_USAGE, fail
@@ -88,7 +92,58 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+PLUGIN_GROUP = "mde_indicators.commands"
+# Verbs another distribution provides: when it is absent, the verb says how to install it.
+OPTIONAL_VERBS = {
+    "emulator": ("the local MDE emulator", "pip install 'mde-indicators[emulator]'"),
+}
+
+
+def _entry_points() -> Dict[str, Any]:
+    from importlib.metadata import entry_points
+
+    found: Any = entry_points()
+    group = (
+        found.select(group=PLUGIN_GROUP)
+        if hasattr(found, "select")
+        else found.get(PLUGIN_GROUP, [])  # Python 3.9
+    )
+    return {ep.name: ep for ep in group}
+
+
+def _missing(name: str) -> click.Command:
+    what, install = OPTIONAL_VERBS[name]
+
+    @click.command(name, help=f"Run {what} (not installed: {install}).")
+    def missing() -> None:
+        fail(
+            f"{what[0].upper()}{what[1:]} is not installed; install it with: {install}", EXIT_USAGE
+        )
+
+    return missing
+
+
+class PluginGroup(click.Group):
+    """The CLI group: its own verbs, plus those other distributions register by entry point."""
+
+    def list_commands(self, ctx: click.Context) -> List[str]:
+        return sorted({*super().list_commands(ctx), *OPTIONAL_VERBS, *_entry_points()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        plugin = _entry_points().get(cmd_name)
+        if plugin is not None:
+            loaded: click.Command = plugin.load()
+            return loaded
+        return _missing(cmd_name) if cmd_name in OPTIONAL_VERBS else None
+
+
+@click.group(
+    cls=PluginGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+)
 @click.version_option(__version__, prog_name="mde-indicators")
 @click.option(
     "-v",
@@ -141,4 +196,4 @@ def main(
     ctx.obj = Context(settings, profile_name, config_file)
 
 
-from . import check, commands, emulator, sync  # noqa: E402,F401  (registers the subcommands)
+from . import check, commands, sync  # noqa: E402,F401  (registers the subcommands)

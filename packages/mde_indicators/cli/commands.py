@@ -10,7 +10,7 @@ import click
 
 from .. import odata
 from ..model import load_model
-from ..readers import read_items
+from ..ops.inputs.readers import read_items
 from ..results import ItemResult, Status
 from . import Context, handle_errors, main
 from .options import guard_options, indicator_options, input_options, output_options, type_choice

@@ -11,7 +11,7 @@ import click
 
 from ..config import ClientConfig, env_name
 from ..model import Field, Model, load_model
-from ..readers import FORMATS
+from ..ops.inputs.readers import FORMATS
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 CONNECTION_HELP = {

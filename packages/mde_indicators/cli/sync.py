@@ -9,9 +9,9 @@ from rich.console import Console
 
 from ..expiry import relative_duration
 from ..model import load_model
-from ..sync import plan_sync
-from ..sync_apply import apply_sync, plan_results
-from ..sync_rules import PRIORITIES, parse_priorities
+from ..ops.sync.apply import apply_sync, plan_results
+from ..ops.sync.plan import plan_sync
+from ..ops.sync.rules import PRIORITIES, parse_priorities
 from . import Context, handle_errors, main
 from .commands import read_all
 from .options import guard_options, indicator_options, input_options, output_options

@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
-from .offline import RecordingHttp, load_sample, run_playbook
+from mde_testkit.logicapps.offline import RecordingHttp, load_sample, run_playbook
+
 from .render import Rendered, render_all
 
 SUBMIT_FOR_TRIGGER = {

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from mde_indicators.model import load_model
+from mde_testkit.logicapps.arm import deploy
 
 from ..paths import DIST, ROOT, version
-from .arm import deploy
 from .arm_checks import Report, validate_schema, validate_template
 from .consistency import consistency_problems
 from .render import Rendered, dumps, render_all

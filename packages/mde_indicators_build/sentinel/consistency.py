@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Set, Tuple
 
 from mde_indicators.model import Model
+from mde_testkit.logicapps.definition import walk_actions
+from mde_testkit.logicapps.expressions import Literal, calls, parse_wdl_string, template_nodes
 
 from .context import clouds, entity_kinds
-from .definition import walk_actions
-from .expressions import Literal, calls, parse_wdl_string, template_nodes
 
 
 def string_literals(text: str) -> Set[str]:

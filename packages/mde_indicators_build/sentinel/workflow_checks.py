@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Mapping, Set, Tuple
 
-from .definition import STATUSES, _children, walk_actions
-from .expressions import (
+from mde_testkit.logicapps.definition import STATUSES, _children, walk_actions
+from mde_testkit.logicapps.expressions import (
     Call,
     ExpressionError,
     calls,
@@ -18,8 +18,8 @@ from .expressions import (
     parse_wdl_string,
     template_nodes,
 )
-from .functions import KNOWN, PURE
-from .runtime import SUPPORTED_ACTIONS, Runner
+from mde_testkit.logicapps.functions import KNOWN, PURE
+from mde_testkit.logicapps.runtime import SUPPORTED_ACTIONS, Runner
 
 # MicrosoftDocs/azure-docs articles/logic-apps/logic-apps-limits-and-config.md (definition limits)
 LIMITS = {

@@ -201,7 +201,7 @@ def cli_emulator(env_file: Path, *args: str) -> Iterator[Tuple[subprocess.Popen,
     command = [
         sys.executable,
         "-m",
-        "mde_indicators",
+        "mde_indicators.cli",
         "emulator",
         "--env-file",
         str(env_file),

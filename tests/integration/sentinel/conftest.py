@@ -10,9 +10,9 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 from mde_emulator import EmulatorServer
-from mde_indicators_build.sentinel.definition import RunResult
-from mde_indicators_build.sentinel.offline import EmulatorHttp, FakeSentinel, run_playbook
 from mde_indicators_build.sentinel.render import render_all
+from mde_testkit.logicapps.definition import RunResult
+from mde_testkit.logicapps.offline import EmulatorHttp, FakeSentinel, run_playbook
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "sentinel"
 

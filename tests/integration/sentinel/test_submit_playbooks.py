@@ -11,8 +11,8 @@ import pytest
 
 from mde_indicators.model import Model
 from mde_indicators_build.sentinel import request_body_for
-from mde_indicators_build.sentinel.functions import EvaluationError
-from mde_indicators_build.sentinel.offline import FakeSentinel
+from mde_testkit.logicapps.functions import EvaluationError
+from mde_testkit.logicapps.offline import FakeSentinel
 
 from .conftest import SAMPLES, Harness, sample
 
@@ -82,8 +82,8 @@ def test_expiration_is_days_from_the_run_and_never_in_the_past(harness: Harness)
 
 
 def test_a_workflow_edited_to_zero_days_still_expires_in_the_future(playbooks: Any) -> None:
-    from mde_indicators_build.sentinel.offline import RecordingHttp, workflow_of
-    from mde_indicators_build.sentinel.runtime import Runner
+    from mde_testkit.logicapps.offline import RecordingHttp, workflow_of
+    from mde_testkit.logicapps.runtime import Runner
 
     definition, values, _name = workflow_of(playbooks[INCIDENT])
     values["ExpirationDays"] = 0  # as if changed in the designer after deployment

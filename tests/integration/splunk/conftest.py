@@ -8,8 +8,9 @@ from typing import Dict, Iterator
 import pytest
 
 from mde_emulator import EmulatorServer
-from mde_indicators_build.interpreters import find_python
-from mde_indicators_build.splunk_testing import SplunkHarness, stage_and_install
+from mde_indicators_build.splunk import stage_and_install
+from mde_testkit.interpreters import find_python
+from mde_testkit.splunk.harness import SplunkHarness
 from tests.conftest import CANARY_SECRET
 
 PYTHONS = ("3.9", "3.13")

@@ -12,7 +12,7 @@ from typing import Dict, Iterator
 
 import pytest
 
-from mde_indicators_build.splunk_testing import SplunkHarness, account_settings
+from mde_testkit.splunk.harness import SplunkHarness, account_settings
 from tests.conftest import CANARY_SECRET
 
 OUTBOX = "mde_indicators_outbox"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mde_indicators_build.splunk_testing import SplunkHarness
+from mde_testkit.splunk.harness import SplunkHarness
 
 
 def sha(i: int) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from mde_indicators.results import Status
-from mde_indicators_build.splunk_render import app_spec
-from mde_indicators_build.splunk_testing import SplunkHarness
+from mde_indicators_build.splunk.render import app_spec
+from mde_testkit.splunk.harness import SplunkHarness
 from tests.conftest import CANARY_SECRET
 
 STATUS_FIELDS = app_spec().STATUS_FIELDS

@@ -6,7 +6,7 @@ import json
 
 import requests
 
-from mde_indicators_build.splunk_testing import SplunkHarness, account_settings
+from mde_testkit.splunk.harness import SplunkHarness, account_settings
 from tests.conftest import CANARY_SECRET
 
 BASE = "/services/mde_indicators"

@@ -11,7 +11,7 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from mde_indicators.errors import ConfigurationError
-from mde_indicators.profiles import KEYRING_SERVICE, keyring_user, load_profile
+from mde_indicators.ops.profiles import KEYRING_SERVICE, keyring_user, load_profile
 
 CONFIG = """
 default_profile = "prod"

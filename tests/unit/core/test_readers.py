@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mde_indicators.errors import ConfigurationError
-from mde_indicators.readers import guess_format, read_items
+from mde_indicators.ops.inputs.readers import guess_format, read_items
 
 BUNDLE = {
     "type": "bundle",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mde_indicators.errors import ConfigurationError
-from mde_indicators.readers import read_items
+from mde_indicators.ops.inputs.readers import read_items
 
 ROOT = Path(__file__).resolve().parents[3]
 

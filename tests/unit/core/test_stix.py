@@ -10,10 +10,10 @@ from typing import Any, Dict, List
 import pytest
 
 from mde_indicators.model import Model, load_model
+from mde_indicators.ops.inputs.stix import read_stix
 from mde_indicators.problems import REJECTED, SOURCE_TIME
 from mde_indicators.results import Status
 from mde_indicators.service import IndicatorService
-from mde_indicators.stix import read_stix
 
 SHA256 = "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"
 VALUES = {"hex": None, "ip": None, "domain": "evil.example.net", "url": "http://evil.example.net/x"}

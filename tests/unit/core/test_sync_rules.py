@@ -9,7 +9,7 @@ import pytest
 
 from mde_indicators.expiry import relative_duration
 from mde_indicators.model import Model
-from mde_indicators.sync_rules import (
+from mde_indicators.ops.sync.rules import (
     Candidate,
     compared_fields,
     differences,

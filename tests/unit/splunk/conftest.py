@@ -2,6 +2,6 @@
 
 import sys
 
-from mde_indicators_build.splunk_render import SOURCE
+from mde_indicators_build.splunk.render import SOURCE
 
 sys.path.insert(0, str(SOURCE / "lib"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mde_indicators_build import splunk
-from mde_indicators_build.splunk_render import OUTPUTS, SOURCE
+from mde_indicators_build.splunk.render import OUTPUTS, SOURCE
 from mde_splunk import caps, spec
 
 

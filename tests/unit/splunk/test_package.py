@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mde_indicators_build import package, splunk, vendor
+from mde_indicators_build import package, splunk
+from mde_indicators_build.splunk import vendor
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,13 @@ def test_no_local_dotfiles_or_compiled_python_and_only_644_and_755(
     assert not [n for n in names if "/local/" in n or "/." in n or n.endswith(".pyc")]
     assert modes == {0o644, 0o755}
     assert f"{splunk.APP}/lib/splunk_sdk-3.0.1.dist-info/METADATA" in names
-    assert not [n for n in names if "/mde_indicators/cli/" in n]
+    core = sorted(
+        n.split("/lib/mde_indicators/", 1)[1] for n in names if "/lib/mde_indicators/" in n
+    )
+    runtime = sorted(p.name for p in splunk.CORE.glob("*.py"))
+    # The app vendors the core's top level and data, never a subpackage (the CLI, ops/).
+    assert [n for n in core if "/" not in n and n != "data"] == runtime
+    assert {n.split("/")[0] for n in core if "/" in n} == {"data"}
 
 
 def test_vendored_wheels_support_python_39_except_the_splunk_sdk() -> None:

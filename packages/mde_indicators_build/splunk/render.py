@@ -17,11 +17,11 @@ import jinja2
 
 from mde_indicators.model import Model, load_model
 
-from .paths import ROOT, version
+from ..paths import ROOT, version
 
 SOURCE = ROOT / "splunk_app"
 ALERT = "mde_submit_indicator"
-TEMPLATES = Path(__file__).with_name("templates") / "splunk"
+TEMPLATES = Path(__file__).with_name("templates")
 # template -> path inside the app
 OUTPUTS = {
     "app.conf.j2": "default/app.conf",

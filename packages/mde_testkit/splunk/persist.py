@@ -1,6 +1,6 @@
 """Host a persistent REST handler the way splunkd's persistconn server does (stdlib only; runs on 3.9+).
 
-    python splunk_persist.py <app>/bin <module.Class>
+    python persist.py <app>/bin <module.Class>
 
 Imports the handler from the app's bin folder, then answers one JSON request per stdin line with one JSON
 response line; anything the handler prints goes to stderr so that it cannot corrupt the protocol.

@@ -11,9 +11,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
-from .config import SECRET_FIELDS, ClientConfig, env_name
-from .errors import ConfigurationError
-from .model import Model, load_model
+from ..config import SECRET_FIELDS, ClientConfig, env_name
+from ..errors import ConfigurationError
+from ..model import Model, load_model
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -12,8 +12,8 @@ import re
 import sys
 from typing import IO, Any, Dict, Iterator, List, Optional
 
-from .errors import ConfigurationError
-from .model import Model, load_model
+from ...errors import ConfigurationError
+from ...model import Model, load_model
 
 FORMATS = ("csv", "json", "jsonl", "stix", "text")
 _EXTENSIONS = (

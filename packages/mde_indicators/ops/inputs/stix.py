@@ -14,10 +14,10 @@ import stix2.patterns as sp
 from stix2.exceptions import STIXError
 from stix2.pattern_visitor import create_pattern_object
 
-from .errors import ConfigurationError
-from .expiry import format_utc, utcnow
-from .model import Model
-from .problems import REJECTED, SOURCE_TIME
+from ...errors import ConfigurationError
+from ...expiry import format_utc, utcnow
+from ...model import Model
+from ...problems import REJECTED, SOURCE_TIME
 
 Found = Union[
     Tuple[str, str], Dict[str, str]

@@ -1,4 +1,8 @@
-"""`mde-indicators emulator`: run the local MDE emulator until SIGINT or SIGTERM."""
+"""`mde-indicators emulator` (or `mde-emulator`): run the local MDE emulator until SIGINT or SIGTERM.
+
+The core CLI finds this command through the `mde_indicators.commands` entry point; the server stack is
+imported only when the command runs, so the core's `--help` never loads it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,7 @@ from typing import Any, Optional, Tuple
 
 import click
 
-from ..model import load_model
-from . import main
+from mde_indicators.model import load_model
 
 FAULT_HELP = """Inject a fault (repeatable): TARGET:KIND[,KEY=VALUE...]. TARGET is list, get, submit, import,
 delete, batchdelete, api (any indicator call), token or any. KIND is 429, 500, 502, 503, 504, reset,
@@ -17,7 +20,7 @@ slow, expire-token or partial. Keys: count (default 1, inf), after, retry-after,
 Example: import:429,count=3,retry-after=2"""
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=0, show_default=True, type=int, help="Port; 0 picks a free one.")
 @click.option(
@@ -130,3 +133,8 @@ def emulator(
     finally:
         server.stop()
         click.echo("# MDE emulator stopped", err=True)
+
+
+def main() -> None:
+    """The `mde-emulator` console script."""
+    emulator(prog_name="mde-emulator")

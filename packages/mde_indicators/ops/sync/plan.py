@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .errors import MdeIndicatorsError
-from .guardrails import Guardrails
-from .model import Field, Model
-from .problems import REJECTED, SOURCE_TIME
-from .results import Status
-from .service import IndicatorService, Prepared, settle
-from .sync_rules import (
+from ...errors import MdeIndicatorsError
+from ...guardrails import Guardrails
+from ...model import Field, Model
+from ...problems import REJECTED, SOURCE_TIME
+from ...results import Status
+from ...service import IndicatorService, Prepared, settle
+from .rules import (
     Candidate,
     compared_fields,
     differences,

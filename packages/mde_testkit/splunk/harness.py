@@ -1,5 +1,5 @@
-"""Shared by the Splunk tests, the demo and the benchmarks: interpreters, an installed copy of the built app,
-and a fake splunkd with an MDE account pointing at an emulator."""
+"""Shared by the Splunk tests, the demo and the benchmarks: an installed copy of a built app and a fake
+splunkd with an MDE account pointing at an emulator. Building the app is the build package's job."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import tarfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, Mapping, Optional
 
-from .splunk import APP, stage
-from .splunk_driver import CommandRun, run_command, to_csv
-from .splunk_fake import FakeSplunkd
+from .driver import CommandRun, run_command, to_csv
+from .splunkd import FakeSplunkd
 
 ACCOUNT = "primary"
 
@@ -21,16 +20,10 @@ ACCOUNT = "primary"
 def install(spl: Path, apps_dir: Path) -> Path:
     """Unpack a built .spl into apps_dir, as Splunk installs an app; returns the app folder."""
     with tarfile.open(spl) as tar:
-        tar.extractall(apps_dir)  # noqa: S202 - our own package, checked by splunk.check_package
-    return apps_dir / APP
-
-
-def stage_and_install(work: Path) -> Path:
-    from . import package
-
-    staged = stage(work / "stage" / APP)
-    spl = package.build_tgz(staged, work / f"{APP}.spl")
-    return install(spl, work / "apps")
+        names = {m.name.split("/", 1)[0] for m in tar.getmembers()}
+        tar.extractall(apps_dir)  # noqa: S202 - our own package, checked by the build's verify step
+    (app,) = names
+    return apps_dir / app
 
 
 def splunk_env(splunk_home: Path, extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:

@@ -15,16 +15,15 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-from . import package, splunk_render, vendor
-from .paths import BUILD, DIST, ROOT, version
-from .splunk_driver import run_command  # noqa: F401 - the protocol driver, re-exported for the demo
+from .. import package
+from ..paths import BUILD, DIST, ROOT, version
+from . import render as splunk_render
+from . import vendor
 
 APP = "TA-mde-indicators"
 STAGE = BUILD / "splunk" / APP
 REPORT = BUILD / "splunk" / "appinspect.json"
 CORE = ROOT / "packages" / "mde_indicators"
-# The CLI needs click and rich (and its file readers stix2, its profiles tomli/keyring); the app needs none.
-CORE_EXCLUDED = ("cli", "__main__.py", "readers.py", "stix.py", "profiles.py")
 
 
 def _ignore(directory: str, names: List[str]) -> List[str]:
@@ -36,17 +35,29 @@ def stage(target: Path = STAGE) -> Path:
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(splunk_render.SOURCE, target, ignore=_ignore)
-    shutil.copytree(
-        CORE,
-        target / "lib" / "mde_indicators",
-        ignore=lambda d, names: [
-            *_ignore(d, names),
-            *(n for n in names if Path(d) == CORE and n in CORE_EXCLUDED),
-        ],
-    )
+    vendor_core(target / "lib" / "mde_indicators")
     vendor.unpack(target / "lib")
     splunk_render.render(target, APP)
     return target
+
+
+def vendor_core(target: Path) -> None:
+    """The runtime core is the top level of mde_indicators and its data; its subpackages (the CLI and
+    the operator features in ops/) need click, rich and feed parsers the app neither has nor uses."""
+    target.mkdir(parents=True)
+    for path in sorted(CORE.iterdir()):
+        if path.suffix == ".py":
+            shutil.copy2(path, target / path.name)
+    shutil.copytree(CORE / "data", target / "data", ignore=_ignore)
+
+
+def stage_and_install(work: Path) -> Path:
+    """Stage and package the app in work/, then install the package as Splunk would; the app folder."""
+    from mde_testkit.splunk.harness import install
+
+    staged = stage(work / "stage" / APP)
+    spl = package.build_tgz(staged, work / f"{APP}.spl")
+    return install(spl, work / "apps")
 
 
 def spl_path() -> Path:

@@ -20,9 +20,9 @@ from urllib.parse import unquote
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from .splunk_kvstore import KvStore
+from .kvstore import KvStore
 
-PERSIST_HOST = Path(__file__).with_name("splunk_persist.py")
+PERSIST_HOST = Path(__file__).with_name("persist.py")
 BUILTIN_CAPS = {
     "user": {"search", "run_custom_command", "rest_properties_get"},
     "admin": {"search", "run_custom_command", "rest_properties_get", "list_storage_passwords",

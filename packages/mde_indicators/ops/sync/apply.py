@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from .results import ItemResult, Status
-from .service import IndicatorService, Progress
-from .sync import CREATE, REPLACE, UNCHANGED, UPDATE, Desired, SyncPlan
+from ...results import ItemResult, Status
+from ...service import IndicatorService, Progress
+from .plan import CREATE, REPLACE, UNCHANGED, UPDATE, Desired, SyncPlan
 
 _SHOWN_VALUES = ("enum", "boolean", "datetime")
 

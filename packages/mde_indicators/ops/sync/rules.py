@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .expiry import parse_iso, relative_duration
-from .model import Field, Model
+from ...expiry import parse_iso, relative_duration
+from ...model import Field, Model
 
 KEY_FIELDS = ("indicatorValue", "indicatorType", "action")  # the upsert key (reference section 6)
 PRIORITIES = {

@@ -14,9 +14,9 @@ import zipfile
 from pathlib import Path
 from typing import Dict, List
 
-from .paths import BUILD
+from ..paths import BUILD
 
-REQUIREMENTS = Path(__file__).with_name("splunk_lib.txt")
+REQUIREMENTS = Path(__file__).with_name("lib.txt")
 WHEELS = BUILD / "splunk-wheels"
 _PIN = re.compile(r"^([A-Za-z0-9_.-]+)==(\S+)\s+--hash=sha256:([0-9a-f]{64})")
 

@@ -1,0 +1,1 @@
+"""Keeping MDE in step with a feed: plan (what would change), rules (ownership, priorities), apply."""
