@@ -4,37 +4,15 @@ find the culprit when a batch is refused (BatchDelete is all or nothing), and lo
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import odata
 from .client import IndicatorsClient
-from .errors import (
-    AuthenticationError,
-    BadRequest,
-    MdeIndicatorsError,
-    NotFound,
-    PermissionDenied,
-    RateLimited,
-    ServerError,
-    TransportError,
-)
+from .errors import BadRequest, MdeIndicatorsError, NotFound, PermissionDenied
+from .identity import IndicatorKey, key_of
 from .model import Model
-from .results import ItemResult, Status, failure
+from .results import ItemResult, Progress, Status, failure
 from .values import detect_type, normalise_value
-
-Progress = Callable[[int], None]  # called with the number of items just settled
-# Failures that will hit every later call too: stop and fail the rest with the same reason.
-STOPPING = (AuthenticationError, PermissionDenied, RateLimited, TransportError)
-# A 502/503/504 that outlasted the retry budget means the service is down, not that one batch was bad.
-OUTAGE_STATUSES = (502, 503, 504)
-
-
-def stops_the_run(exc: MdeIndicatorsError) -> bool:
-    """Whether every later call would fail the same way, so the rest of the run should not be tried."""
-    return isinstance(exc, STOPPING) or (
-        isinstance(exc, ServerError) and exc.status in OUTAGE_STATUSES
-    )
-
 
 LOOKUP_CHUNK = 25
 
@@ -110,7 +88,7 @@ class Deleter:
         except MdeIndicatorsError as exc:
             for i, v in chunk:
                 results[i] = failure(i, v, exc, indicator_id=v)
-            return exc if stops_the_run(exc) else None
+            return exc if exc.stops_run else None
         for i, v in chunk:
             results[i] = ItemResult(i, v, Status.DELETED, indicator_id=v)
         return None
@@ -135,27 +113,31 @@ class Deleter:
                 )
             except MdeIndicatorsError as exc:
                 results[i] = failure(i, v, exc, indicator_id=v)
-                if stops_the_run(exc):
+                if exc.stops_run:
                     for j, w in chunk[n + 1 :]:
                         results[j] = failure(j, w, exc, indicator_id=w)
                     return exc
         return None
 
     def find_ids(
-        self, pairs: Sequence[Tuple[str, Optional[str]]]
-    ) -> Dict[Tuple[str, Optional[str]], List[Dict[str, Any]]]:
-        """Look up indicators by (normalised value, type or None), a few values per list call."""
-        found: Dict[Tuple[str, Optional[str]], List[Dict[str, Any]]] = {p: [] for p in pairs}
-        values = list(dict.fromkeys(v for v, _ in pairs))
+        self, wanted: Sequence[Tuple[IndicatorKey, str]]
+    ) -> Dict[IndicatorKey, List[Dict[str, Any]]]:
+        """The indicators matching each (identity, value to look up), a few values per list call.
+
+        An identity without a type matches the value under any type; rows are keyed with the same case
+        rule as ours, so a value MDE stores in another letter case still matches."""
+        found: Dict[IndicatorKey, List[Dict[str, Any]]] = {key: [] for key, _ in wanted}
+        values = list(dict.fromkeys(v for _, v in wanted))
         for start in range(0, len(values), LOOKUP_CHUNK):
             chunk = values[start : start + LOOKUP_CHUNK]
             for row in self.client.iter_indicators(
                 odata.any_of("indicatorValue", chunk, self.model)
             ):
-                value = str(row.get("indicatorValue", "")).lower()
-                for key in ((value, row.get("indicatorType")), (value, None)):
-                    if key in found:
-                        found[key].append(row)
+                row_type = row.get("indicatorType")
+                key = key_of(self.model, row_type, str(row.get("indicatorValue", "")))
+                for candidate in (key, IndicatorKey(None, key.value)):
+                    if candidate in found:
+                        found[candidate].append(row)
         return found
 
     def delete_values(
@@ -163,7 +145,7 @@ class Deleter:
     ) -> List[ItemResult]:
         """Delete every indicator matching each value (and type, when given): look up IDs, then delete."""
         results: List[Optional[ItemResult]] = [None] * len(values)
-        wanted: List[Tuple[int, str, Optional[str]]] = []
+        wanted: List[Tuple[int, str, str]] = []
         for i, raw in enumerate(values):
             itype = indicator_type or detect_type(self.model, str(raw))
             if itype is None or itype not in self.model.indicator_types:
@@ -187,10 +169,12 @@ class Deleter:
                 )
                 continue
             wanted.append((i, value, itype))
+        keys = {
+            i: key_of(self.model, t, v)._replace(indicator_type=indicator_type)
+            for i, v, t in wanted
+        }
         try:
-            found = (
-                self.find_ids([(v.lower(), indicator_type) for _, v, _ in wanted]) if wanted else {}
-            )
+            found = self.find_ids([(keys[i], v) for i, v, _ in wanted]) if wanted else {}
         except MdeIndicatorsError as exc:
             for i, v, t in wanted:
                 results[i] = failure(i, v, exc, indicator_type=t)
@@ -198,7 +182,7 @@ class Deleter:
         ids: List[str] = []
         owners: Dict[str, int] = {}
         for i, v, t in wanted:
-            rows = found.get((v.lower(), indicator_type), [])
+            rows = found.get(keys[i], [])
             if not rows:
                 results[i] = ItemResult(
                     i,

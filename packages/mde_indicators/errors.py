@@ -1,18 +1,27 @@
 """The pack's error hierarchy: every error carries HTTP status, MDE error code, message and request id.
 
 Service errors are built from MDE's envelope {"error": {"code", "message", "target"}}; the class is
-chosen from the HTTP status so that callers can catch by meaning (auth, permission, throttling …).
+chosen from the HTTP status so that callers can catch by meaning (auth, permission, throttling …). Each
+class also says what a caller should do next: `retryable` (the same request may succeed later, so keep
+it in an outbox), `stops_run` (every later call would fail the same way) and the `exit_status`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional, Type
 
+from .exits import ExitStatus
+
+# A 502/503/504 that outlasted the retry budget means the service is down, not that one batch was bad.
+OUTAGE_STATUSES = (502, 503, 504)
+
 
 class MdeIndicatorsError(Exception):
     """Base class of every error the pack raises."""
 
-    exit_code = 1
+    exit_status = ExitStatus.ITEMS
+    retryable = False
+    stops_run = False
 
     def __init__(
         self,
@@ -52,19 +61,14 @@ def _rebuild(cls: Type[MdeIndicatorsError], state: Dict[str, Any]) -> MdeIndicat
 class ConfigurationError(MdeIndicatorsError):
     """Missing or contradictory settings; nothing was sent."""
 
-    exit_code = 2
-
-
-class ValidationFailed(MdeIndicatorsError):
-    """An item failed client-side validation; carries every problem found."""
-
-    def __init__(self, message: str, problems: Any = ()) -> None:
-        super().__init__(message, code="ValidationFailed")
-        self.problems = list(problems)
+    exit_status = ExitStatus.USAGE
 
 
 class TransportError(MdeIndicatorsError):
     """The request did not complete (connection refused or reset, timeout) after all retries."""
+
+    retryable = True
+    stops_run = True
 
 
 class ApiError(MdeIndicatorsError):
@@ -81,6 +85,8 @@ class ApiError(MdeIndicatorsError):
     ) -> None:
         super().__init__(message, status=status, code=code, request_id=request_id)
         self.body = body
+        if status == 408:
+            self.retryable = True
 
 
 class BadRequest(ApiError):
@@ -88,15 +94,19 @@ class BadRequest(ApiError):
 
 
 class AuthenticationError(ApiError):
-    """401 or a failed sign-in: the credential or token was not accepted."""
+    """401 or a failed sign-in: the credential or token was not accepted (an admin may fix it later)."""
 
-    exit_code = 3
+    exit_status = ExitStatus.AUTH
+    retryable = True
+    stops_run = True
 
 
 class PermissionDenied(ApiError):
     """403: valid token without the needed role (Ti.ReadWrite / Ti.ReadWrite.All) or scope."""
 
-    exit_code = 3
+    exit_status = ExitStatus.AUTH
+    retryable = False
+    stops_run = True
 
 
 class NotFound(ApiError):
@@ -106,6 +116,9 @@ class NotFound(ApiError):
 class RateLimited(ApiError):
     """429 beyond the retry budget; retry_after says when MDE will accept calls again."""
 
+    retryable = True
+    stops_run = True
+
     def __init__(self, message: str, *, retry_after: Optional[float] = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.retry_after = retry_after
@@ -113,6 +126,12 @@ class RateLimited(ApiError):
 
 class ServerError(ApiError):
     """5xx beyond the retry budget."""
+
+    retryable = True
+
+    def __init__(self, message: str, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.stops_run = self.status in OUTAGE_STATUSES
 
 
 _BY_STATUS: Mapping[int, Type[ApiError]] = {

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 _RELATIVE = re.compile(r"^\+?(\d{1,6})\s*([mhdw])$", re.I)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _NEVER = {"", "never", "none", "null", "0"}
+
+
+class ExpirationProblem(NamedTuple):
+    code: str  # expiration_invalid or expiration_past
+    message: str
 
 
 def utcnow() -> datetime:
@@ -45,8 +50,8 @@ def relative_duration(text: Optional[str]) -> Optional[timedelta]:
 
 def parse_expiration(
     text: Optional[str], now: Optional[datetime] = None
-) -> Tuple[Optional[str], Optional[str]]:
-    """Return (wire value or None for 'never', error message or None)."""
+) -> Tuple[Optional[str], Optional[ExpirationProblem]]:
+    """Return (wire value or None for 'never', the problem or None)."""
     if text is None or str(text).strip().lower() in _NEVER:
         return None, None
     value = str(text).strip()
@@ -54,15 +59,21 @@ def parse_expiration(
     duration = relative_duration(value)
     if duration is not None:
         if not duration:
-            return None, "A relative expiration must be at least 1 (e.g. 30d)."
+            return None, ExpirationProblem(
+                "expiration_invalid", "A relative expiration must be at least 1 (e.g. 30d)."
+            )
         return format_utc(now + duration), None
     try:
         moment = parse_iso(value)
     except (ValueError, IndexError):
-        return None, (
+        return None, ExpirationProblem(
+            "expiration_invalid",
             f"'{value}' is not an expiration: use a relative time such as 30d, 12h, 2w "
-            "or an ISO-8601 time with an offset such as 2030-01-31T00:00:00Z."
+            "or an ISO-8601 time with an offset such as 2030-01-31T00:00:00Z.",
         )
     if moment <= now:
-        return None, f"The expiration {format_utc(moment)} is in the past (now {format_utc(now)})."
+        return None, ExpirationProblem(
+            "expiration_past",
+            f"The expiration {format_utc(moment)} is in the past (now {format_utc(now)}).",
+        )
     return format_utc(moment), None

@@ -16,7 +16,6 @@ import idna
 
 from .errors import ConfigurationError
 from .model import Model, load_model
-from .service import Prepared, protect
 
 BUILTIN_FILE = "protected-values.txt"
 BUILTIN_LABEL = "built-in list"
@@ -95,11 +94,6 @@ class Guardrails:
                 self.parents.setdefault(".".join(labels[start:]), f"{name}: {label}")
 
     # -- checks -----------------------------------------------------------------------------------
-    def blocks(self, action: Optional[str]) -> bool:
-        """Whether an action blocks (Warn, Block, BlockAndRemediate …), from the schema's `blocks` flag."""
-        spec = self.model.actions.get(action or "")
-        return bool(spec and spec.blocks)
-
     def __call__(self, value: str, indicator_type: str) -> Optional[str]:
         """Why value is protected, or None; the caller decides whether the action matters."""
         fmt = self.model.indicator_types[indicator_type].format
@@ -139,10 +133,6 @@ class Guardrails:
     def _parent_of(self, host: str) -> Optional[str]:
         """'child: label' when host is a parent of a protected domain, whose block would cover it."""
         return self.parents.get(_ascii_domain(host, strict=False))
-
-    def apply(self, prepared: Sequence[Prepared]) -> int:
-        """Settle as `protected` each validated item whose action blocks a protected value."""
-        return sum(protect(p, self, self.model) for p in prepared)
 
 
 def _ascii_domain(host: str, strict: bool = True) -> str:

@@ -40,6 +40,7 @@ class IndicatorType:
     family: str
     format: str
     invalid_error_code: str
+    case_rule: str = "insensitive"
     length: Optional[int] = None
     stix_paths: Tuple[str, ...] = ()
     sentinel: Optional[Mapping[str, str]] = None
@@ -117,12 +118,10 @@ class Model:
     token_lifetime_seconds: int
     retryable_statuses: Tuple[int, ...]
     roles: Mapping[str, Mapping[str, str]]
-    least_privilege_role: str
     resource_app_id: str
     path_prefix: str
     versioned_path_prefix: str
     entity_set: str
-    timestamp_fraction_digits: int
 
     def allowed_actions(self, indicator_type: str) -> Tuple[str, ...]:
         """Actions the service accepts for a type (retired ones included)."""
@@ -202,8 +201,16 @@ def _field(name: str, raw: Mapping[str, Any]) -> Field:
     )
 
 
+SCHEMA_VERSION = 1
+
+
 def build_model(raw: Mapping[str, Any]) -> Model:
     """Turn the parsed schema document into a Model."""
+    if raw.get("schemaVersion") != SCHEMA_VERSION:
+        raise ValueError(
+            f"indicator schema version {raw.get('schemaVersion')!r} is not {SCHEMA_VERSION}, "
+            "the version this code reads"
+        )
     types = {
         n: IndicatorType(
             name=n,
@@ -211,6 +218,7 @@ def build_model(raw: Mapping[str, Any]) -> Model:
             family=t["family"],
             format=t["format"],
             invalid_error_code=t["invalidErrorCode"],
+            case_rule=t["caseRule"],
             length=t.get("length"),
             stix_paths=tuple(t.get("stixPaths", ())),
             sentinel=t.get("sentinel"),
@@ -260,12 +268,10 @@ def build_model(raw: Mapping[str, Any]) -> Model:
         token_lifetime_seconds=raw["limits"]["tokenLifetimeSeconds"],
         retryable_statuses=tuple(raw["retryableStatuses"]),
         roles=raw["permissions"]["roles"],
-        least_privilege_role=raw["permissions"]["leastPrivilege"],
         resource_app_id=raw["permissions"]["resourceAppId"],
         path_prefix=service["pathPrefix"],
         versioned_path_prefix=service["versionedPathPrefix"],
         entity_set=service["entitySet"],
-        timestamp_fraction_digits=service["timestampFractionDigits"],
     )
 
 

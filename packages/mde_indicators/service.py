@@ -1,100 +1,23 @@
-"""Many-item operations with per-item results: validate, de-duplicate, guard, batch, send, align results.
+"""Many-item operations with per-item results: prepare (pipeline.py), batch, send, align results.
 
 Every input item ends with one ItemResult. A failure that will hit every later call too (sign-in,
-permission, throttling beyond the budget, network down) stops the run and fails the rest with its reason.
+permission, throttling beyond the budget, network down: the error's `stops_run`) stops the run and
+fails the rest with its reason.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Deque, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from .client import IndicatorsClient
-from .deletion import Deleter, Progress, stops_the_run
-from .errors import (
-    BadRequest,
-    ConfigurationError,
-    MdeIndicatorsError,
-)
+from .deletion import Deleter
+from .errors import BadRequest, ConfigurationError, MdeIndicatorsError
+from .identity import IndicatorKey, key_of
 from .model import Model, load_model
-from .problems import REJECTED, Problem, split_meta
-from .results import ItemResult, Status, failure
-from .validate import Checked, validate_indicator
-
-Guard = Callable[[str, str], Optional[str]]
-
-
-@dataclass
-class Prepared:
-    """An input item after validation, ready to send (body) or already settled (result)."""
-
-    index: int
-    checked: Checked
-    result: Optional[ItemResult] = None
-    body: Dict[str, Any] = field(default_factory=dict)
-
-    def settle(
-        self,
-        status: Status,
-        *,
-        indicator_id: Optional[str] = None,
-        code: Optional[str] = None,
-        reason: Optional[str] = None,
-    ) -> ItemResult:
-        """Give this item its result, with the type and action of its body."""
-        self.result = ItemResult(
-            self.index,
-            self.checked.value,
-            status,
-            indicator_type=self.body.get("indicatorType"),
-            action=self.body.get("action"),
-            indicator_id=indicator_id,
-            reason_code=code,
-            reason=reason,
-        )
-        return self.result
-
-
-DRY_RUN_REASON = "Valid; not sent (dry run)."
-
-
-def settle(
-    pending: Iterable[Prepared], status: Status, reason: str, code: Optional[str] = None
-) -> None:
-    """Give every still-unsettled item the same result (a dry run, or a run refused before writing)."""
-    for p in pending:
-        if p.result is None:
-            p.settle(status, code=code, reason=reason)
-
-
-def protect(entry: Prepared, guard: Guard, model: Model) -> bool:
-    """Settle entry as protected when its action blocks a value the guard protects (allowing is fine)."""
-    body = entry.body
-    if entry.result is not None or not body or not model.actions[body["action"]].blocks:
-        return False
-    reason = guard(body["indicatorValue"], body["indicatorType"])
-    if not reason:
-        return False
-    entry.settle(Status.PROTECTED, code="protected", reason=reason)
-    entry.body = {}
-    return True
-
-
-def _rejected(index: int, item: Mapping[str, Any], why: Mapping[str, str]) -> Prepared:
-    """An input the reader could not turn into an indicator (e.g. an unsupported STIX pattern)."""
-    value = str(item.get("indicatorValue") or "")
-    problem = Problem("indicatorValue", why["code"], why["message"])
-    result = ItemResult(
-        index,
-        value,
-        Status(why.get("status") or Status.INVALID.value),
-        indicator_type=item.get("indicatorType"),
-        reason_code=problem.code,
-        reason=problem.message,
-    )
-    return Prepared(index, Checked(value, None, None, [problem]), result)
+from .pipeline import DRY_RUN_REASON, Guard, Prepared, prepare, settle
+from .results import ItemResult, Progress, Status, failure
 
 
 def _pop(queue: Deque[Dict[str, Any]]) -> Dict[str, Any]:
@@ -123,49 +46,7 @@ class IndicatorService:
         now: Optional[datetime] = None,
     ) -> List[Prepared]:
         """Validate every item (defaults fill absent fields), mark duplicates and protected values."""
-        seen: Dict[Tuple[str, str], int] = {}
-        prepared: List[Prepared] = []
-        for index, raw in enumerate(items):
-            item, meta = split_meta(raw)
-            if REJECTED in meta:
-                prepared.append(_rejected(index, item, meta[REJECTED]))
-                continue
-            merged = {**(defaults or {}), **{k: v for k, v in item.items() if v not in (None, "")}}
-            checked = validate_indicator(merged, model=self.model, now=now)
-            entry = Prepared(index, checked)
-            base: Dict[str, Any] = {
-                "indicator_type": checked.indicator_type,
-                "action": merged.get("action"),
-            }
-            if not checked.ok:
-                entry.result = ItemResult(
-                    index,
-                    checked.value,
-                    Status.INVALID,
-                    reason_code=checked.reason_code,
-                    reason=checked.reason,
-                    **base,
-                )
-            else:
-                body = checked.body or {}
-                base["action"] = body["action"]
-                key = (body["indicatorType"], body["indicatorValue"])
-                if key in seen:
-                    entry.result = ItemResult(
-                        index,
-                        checked.value,
-                        Status.DUPLICATE,
-                        reason_code="duplicate",
-                        reason=f"Same indicator as item {seen[key] + 1}.",
-                        **base,
-                    )
-                else:
-                    seen[key] = index
-                    entry.body = body
-                    if guard is not None:
-                        protect(entry, guard, self.model)
-            prepared.append(entry)
-        return prepared
+        return prepare(items, self.model, defaults=defaults, guard=guard, now=now)
 
     # -- writes -----------------------------------------------------------------------------------
     def import_indicators(
@@ -225,18 +106,21 @@ class IndicatorService:
         except MdeIndicatorsError as exc:
             for p in chunk:
                 p.result = self._failed(p, exc)
-            return exc if stops_the_run(exc) else None
+            return exc if exc.stops_run else None
         self._settle_import(chunk, answers)
         return None
 
     def _settle_import(self, chunk: Sequence[Prepared], answers: List[Dict[str, Any]]) -> None:
         keys = self.model.import_result
         if len(answers) != len(chunk):
-            # Results should come back in input order; if not, pair them by value instead.
-            queues: Dict[str, Deque[Dict[str, Any]]] = defaultdict(deque)
+            # Results should come back in input order; if not, pair them by identity instead.
+            # An answer names its value but not its type, so both sides are keyed without one.
+            queues: Dict[IndicatorKey, Deque[Dict[str, Any]]] = defaultdict(deque)
             for answer in answers:
-                queues[str(answer.get(keys["value"], "")).lower()].append(answer)
-            answers = [_pop(queues[p.body["indicatorValue"].lower()]) for p in chunk]
+                queues[key_of(self.model, None, str(answer.get(keys["value"], "")))].append(answer)
+            answers = [
+                _pop(queues[key_of(self.model, None, p.body["indicatorValue"])]) for p in chunk
+            ]
         for p, answer in zip(chunk, answers):
             if not answer:
                 p.settle(
@@ -279,12 +163,6 @@ class IndicatorService:
     ) -> List[ItemResult]:
         """Delete indicators by ID with BatchDelete (chunks); an unknown ID falls back to single deletes."""
         return Deleter(self.client, self.model, progress).delete_ids(ids, dry_run=dry_run)
-
-    def find_ids(
-        self, pairs: Sequence[Tuple[str, Optional[str]]]
-    ) -> Dict[Tuple[str, Optional[str]], List[Dict[str, Any]]]:
-        """Look up indicators by (normalised value, type or None), a few values per list call."""
-        return Deleter(self.client, self.model).find_ids(pairs)
 
     def delete_values(
         self, values: Sequence[str], *, indicator_type: Optional[str] = None, dry_run: bool = False

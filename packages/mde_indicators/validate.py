@@ -225,10 +225,9 @@ class _Validator:
         self.body[fld.name] = items
 
     def check_datetime(self, fld: Field, value: Any) -> None:
-        wire, error = parse_expiration(str(value), self.now)
-        if error:
-            code = "expiration_past" if "in the past" in error else "expiration_invalid"
-            self.problem(fld.name, code, error)
+        wire, problem = parse_expiration(str(value), self.now)
+        if problem:
+            self.problem(fld.name, problem.code, problem.message)
         elif wire is not None:
             self.body[fld.name] = wire
 

@@ -8,6 +8,7 @@ the core CLI by entry point.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -37,6 +38,8 @@ def build(dist: Path = DIST) -> List[Path]:
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
         built += sorted(dist.glob(f"{prefix}-*.whl"))
+    # setuptools builds in the source tree; the emulator's own folder must not keep that.
+    shutil.rmtree(EMULATOR / "build", ignore_errors=True)
     return built
 
 

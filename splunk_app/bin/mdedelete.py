@@ -22,7 +22,7 @@ class MdeDeleteCommand(MdeCommand, StreamingCommand):
             self.stop(
                 "Give either id_field= (indicator IDs) or field= (indicator values), not both."
             )
-        self.deleter = Deleter(self.id_field, self.field, self.values().get("type"))
+        self.deleter = Deleter(load_model(), self.id_field, self.field, self.values().get("type"))
         remote, account, dry_run, context = (
             self.remote(),
             self.account,

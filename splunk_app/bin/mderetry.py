@@ -8,6 +8,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from splunklib.searchcommands import GeneratingCommand, dispatch
 
+from mde_indicators.results import ItemResult
 from mde_splunk.caps import WRITE
 from mde_splunk.commands import MdeCommand, configure
 from mde_splunk.remote import RemoteError
@@ -31,7 +32,7 @@ class MdeRetryCommand(MdeCommand, GeneratingCommand):
         now = time.time()
         for result in answer.get("results") or []:
             event = {"_time": now, **{f"mde_{k}": result.get(k) for k in SHOWN}}
-            event["mde_error"] = error_text(result)
+            event["mde_error"] = error_text(ItemResult.from_dict(result))
             yield event
         self.write_info(
             f"{len(answer.get('results') or [])} outbox entries processed, {answer.get('pending')} pending."

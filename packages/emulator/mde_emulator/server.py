@@ -8,7 +8,6 @@ EmulatorServer is used by the CLI (`mde-indicators emulator`), the tests, the de
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
@@ -211,6 +210,3 @@ class EmulatorServer:
 
     def requests_log(self) -> List[Dict[str, Any]]:
         return list(self.app.log)
-
-    def dump_env(self) -> str:
-        return json.dumps(self.env(), indent=2)

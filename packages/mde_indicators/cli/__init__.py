@@ -17,11 +17,12 @@ from .. import __version__
 from ..client import IndicatorsClient
 from ..config import ClientConfig
 from ..errors import ConfigurationError, MdeIndicatorsError
+from ..exits import ExitStatus
 from ..guardrails import Guardrails
 from ..ops.profiles import CONFIG_ENV, PROFILE_ENV, Profile, load_profile
 from ..service import IndicatorService
 from .options import connection_options, indicator_values
-from .output import EXIT_USAGE, fail
+from .output import fail
 
 
 class Context:
@@ -84,9 +85,9 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             code = func(*args, **kwargs)
         except ConfigurationError as exc:
-            fail(str(exc), EXIT_USAGE)
+            fail(str(exc), ExitStatus.USAGE)
         except MdeIndicatorsError as exc:
-            fail(str(exc), exc.exit_code)
+            fail(str(exc), exc.exit_status)
         sys.exit(code or 0)
 
     return wrapper
@@ -117,7 +118,8 @@ def _missing(name: str) -> click.Command:
     @click.command(name, help=f"Run {what} (not installed: {install}).")
     def missing() -> None:
         fail(
-            f"{what[0].upper()}{what[1:]} is not installed; install it with: {install}", EXIT_USAGE
+            f"{what[0].upper()}{what[1:]} is not installed; install it with: {install}",
+            ExitStatus.USAGE,
         )
 
     return missing

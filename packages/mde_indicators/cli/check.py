@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping
 
 import click
 import jwt
@@ -11,9 +11,9 @@ from click.shell_completion import get_completion_class
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import AuthenticationError, ConfigurationError, MdeIndicatorsError, PermissionDenied
+from ..errors import ConfigurationError, MdeIndicatorsError, PermissionDenied
+from ..exits import ExitStatus
 from . import Context, main
-from .output import EXIT_AUTH, EXIT_ITEMS, EXIT_OK, EXIT_USAGE
 
 COMPLETE_VAR = "_MDE_INDICATORS_COMPLETE"
 
@@ -36,7 +36,13 @@ def _probe(step: str, run: Any) -> Dict[str, Any]:
     try:
         detail = run()
     except MdeIndicatorsError as exc:
-        return {"check": step, "ok": False, "detail": str(exc), "error": type(exc).__name__}
+        return {
+            "check": step,
+            "ok": False,
+            "detail": str(exc),
+            "error": type(exc).__name__,
+            "exit_status": int(exc.exit_status),
+        }
     return {"check": step, "ok": True, "detail": detail}
 
 
@@ -88,6 +94,7 @@ def check(obj: Context, no_write_probe: bool, as_json: bool) -> None:
                 "ok": False,
                 "detail": str(exc),
                 "error": "ConfigurationError",
+                "exit_status": int(exc.exit_status),
             }
         )
     else:
@@ -112,23 +119,19 @@ def check(obj: Context, no_write_probe: bool, as_json: bool) -> None:
     code = _exit_code(checks)
     if as_json:
         click.echo(
-            json.dumps({"ok": code == EXIT_OK, "checks": checks, "settings": settings}, indent=2)
+            json.dumps(
+                {"ok": code == ExitStatus.OK, "checks": checks, "settings": settings}, indent=2
+            )
         )
     else:
         _print(checks, settings)
     raise SystemExit(code)
 
 
-def _exit_code(checks: List[Dict[str, Any]]) -> int:
+def _exit_code(checks: List[Dict[str, Any]]) -> ExitStatus:
+    """The exit status the first failed check's error calls for (0 when all passed)."""
     failed = [c for c in checks if not c["ok"]]
-    if not failed:
-        return EXIT_OK
-    error: Optional[str] = failed[0].get("error")
-    if error == ConfigurationError.__name__:
-        return EXIT_USAGE
-    if error in (AuthenticationError.__name__, PermissionDenied.__name__):
-        return EXIT_AUTH
-    return EXIT_ITEMS
+    return ExitStatus(failed[0]["exit_status"]) if failed else ExitStatus.OK
 
 
 def _print(checks: List[Dict[str, Any]], settings: Dict[str, Any]) -> None:

@@ -9,12 +9,13 @@ from typing import Any, Dict, List, Optional, Tuple
 import click
 
 from .. import odata
+from ..exits import ExitStatus
 from ..model import load_model
 from ..ops.inputs.readers import read_items
 from ..results import ItemResult, Status
 from . import Context, handle_errors, main
 from .options import guard_options, indicator_options, input_options, output_options, type_choice
-from .output import EXIT_OK, print_indicators, print_results
+from .output import print_indicators, print_results
 from .progress import Reporter
 
 LIST_COLUMNS = [
@@ -189,7 +190,7 @@ def get(obj: Context, indicator_id: str) -> int:
       mde-indicators get 1201 | jq .expirationTime
     """
     click.echo(json.dumps(obj.client.get(indicator_id), indent=2))
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 @main.command()

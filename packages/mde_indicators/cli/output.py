@@ -1,7 +1,7 @@
 """Print per-item results and indicators: a table for people, JSON for machines, CSV for SOAR steps.
 
-Exit codes: 0 every item succeeded, 1 some item invalid or failed, 2 usage or configuration error,
-3 authentication or permission error.
+Exit statuses (mde_indicators.exits.ExitStatus): 0 every item succeeded, 1 some item invalid or failed,
+2 usage or configuration error, 3 authentication or permission error.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..exits import ExitStatus
 from ..results import ItemResult
 
-EXIT_OK, EXIT_ITEMS, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
 RESULT_COLUMNS = (
     "index",
     "value",
@@ -35,13 +35,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TABLE_LIMIT = 200  # rows shown on a terminal; --json and --output always hold every item
 
 
-def exit_code(results: Sequence[ItemResult]) -> int:
-    if any(
-        r.http_status in (401, 403) or r.reason_code in ("AuthenticationError", "PermissionDenied")
-        for r in results
-    ):
-        return EXIT_AUTH
-    return EXIT_OK if all(r.ok for r in results) else EXIT_ITEMS
+def exit_code(results: Sequence[ItemResult]) -> ExitStatus:
+    """The most serious outcome of any result (an authentication failure beats a rejected item)."""
+    return max((r.outcome for r in results), default=ExitStatus.OK)
 
 
 def safe_cell(value: Any) -> str:
@@ -119,10 +115,12 @@ def print_counts(console: Console, title: str, counts: Mapping[str, Any]) -> Non
     console.print(table)
 
 
-def print_indicators(rows: Iterable[Dict[str, Any]], *, as_json: bool, columns: List[str]) -> int:
+def print_indicators(
+    rows: Iterable[Dict[str, Any]], *, as_json: bool, columns: List[str]
+) -> ExitStatus:
     if as_json:
         click.echo(json.dumps(list(rows), indent=2))
-        return EXIT_OK
+        return ExitStatus.OK
     table = Table(title="Indicators")
     for column in columns:
         table.add_column(column, overflow="fold")
@@ -132,9 +130,9 @@ def print_indicators(rows: Iterable[Dict[str, Any]], *, as_json: bool, columns: 
         count += 1
     Console(width=max(120, Console().width)).print(table)
     click.echo(f"{count} indicator(s)")
-    return EXIT_OK
+    return ExitStatus.OK
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> None:
+def fail(message: str, code: int = ExitStatus.USAGE) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)

@@ -2,9 +2,9 @@
 
 Every result row is validated and de-duplicated; valid indicators go to MDE in imports of at most the
 schema's batch size through the app's REST handler, which keeps what MDE cannot take now (throttling,
-outages, sign-in failures) in the outbox. Exit codes: 0 every row delivered, queued, duplicate or
-protected; 1 some rows invalid or rejected; 2 usage or parameters; 3 permission or account; 4 results
-file unreadable; 5 the app's REST endpoint failed.
+outages, sign-in failures) in the outbox. Exit statuses (mde_indicators.exits.ExitStatus): 0 every row
+delivered, queued, duplicate or protected; 1 some rows invalid or rejected; 2 usage or parameters;
+3 permission or account; 4 results file unreadable; 5 the app's REST endpoint failed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import re
 from collections import Counter
 from typing import IO, Any, Dict, List, Optional
 
+from mde_indicators.exits import ExitStatus
 from mde_indicators.model import load_model
+from mde_indicators.results import Status
 
 from . import audit, logs, spec
 from .caps import WRITE
@@ -27,9 +29,9 @@ from .splunkd import Splunkd, SplunkdError
 from .stream import RowBuffer
 from .submit import Submitter, describe
 
-OK, REJECTED, USAGE, ACCOUNT, RESULTS, FAILED = 0, 1, 2, 3, 4, 5
 _MV = re.compile(r"\$((?:[^$]|\$\$)*)\$")
-_FINE = {"submitted", "updated", "queued", "duplicate", "protected"}
+# What a firing may end with and still have done its job.
+_FINE = {Status.SUBMITTED, Status.UPDATED, Status.QUEUED, Status.DUPLICATE, Status.PROTECTED}
 
 
 def read_results(path: str) -> List[Dict[str, Any]]:
@@ -95,31 +97,31 @@ class AlertRun:
             self.problem = self.problem or exc
             raise
 
-    def run(self) -> int:
+    def run(self) -> ExitStatus:
         values = self.values()
         problems = arg_problems(self.params, values)
         if not values.get("action"):
             problems.append("action is required.")
         if problems:
             self.say("ERROR", "Invalid alert parameters: " + " ".join(problems))
-            return USAGE
+            return ExitStatus.USAGE
         try:
             if WRITE not in self.remote.splunkd.capabilities()["capabilities"]:
                 self.say(
                     "ERROR", f"The alert owner lacks the {WRITE} capability; nothing was sent."
                 )
-                return ACCOUNT
+                return ExitStatus.AUTH
         except SplunkdError as exc:
             self.say("ERROR", f"Cannot reach splunkd: {exc.message}")
-            return FAILED
+            return ExitStatus.UNAVAILABLE
         try:
             rows = read_results(str(self.payload.get("results_file")))
         except (OSError, EOFError, csv.Error) as exc:
             self.say("ERROR", f"Cannot read the results file: {exc}")
-            return RESULTS
+            return ExitStatus.INPUT
         return self.submit(rows, values)
 
-    def submit(self, rows: List[Dict[str, Any]], values: Dict[str, Any]) -> int:
+    def submit(self, rows: List[Dict[str, Any]], values: Dict[str, Any]) -> ExitStatus:
         wire = {a.name: a.wire for a in self.params if a.wire and a.name != "indicator_field"}
         defaults = {wire[k]: v for k, v in values.items() if k in wire}
         submitter = Submitter(
@@ -133,29 +135,30 @@ class AlertRun:
         for record in rows:
             done += buffer.add(submitter.row(record))
         done += buffer.drain()
-        results = [i.result or {} for row in done for i in row.items]
-        local = [r for r in results if r.get("origin") == "local"]
+        items = [i for row in done for i in row.items if i.result is not None]
+        local = [i.result for i in items if i.local and i.result is not None]
         audit.record("import", local, {**self.context, "account": self.config.get("account")})
+        results = [i.result for i in items if i.result is not None]
         for r in results:
-            if r.get("status") not in _FINE:
-                self.say("WARN", f"{r.get('status')} value={r.get('value')!r}: {r.get('reason')}")
-        counts = Counter(str(r.get("status")) for r in results)
-        summary = " ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+            if r.status not in _FINE:
+                self.say("WARN", f"{r.status} value={r.value!r}: {r.reason}")
+        counts = Counter(r.status for r in results)
+        summary = " ".join(f"{k}={v}" for k, v in sorted((str(k), v) for k, v in counts.items()))
         self.say(
             "INFO", f"sid={self.context['sid']} rows={len(rows)} batches={buffer.batches} {summary}"
         )
         if self.problem is not None:
-            return ACCOUNT if self.problem.status in (400, 403) else FAILED
-        return OK if set(counts) <= _FINE else REJECTED
+            return ExitStatus.AUTH if self.problem.status in (400, 403) else ExitStatus.UNAVAILABLE
+        return ExitStatus.OK if set(counts) <= _FINE else ExitStatus.ITEMS
 
 
-def main(argv: List[str], stdin: IO[str], stderr: IO[str]) -> int:
+def main(argv: List[str], stdin: IO[str], stderr: IO[str]) -> ExitStatus:
     if len(argv) < 2 or argv[1] != "--execute":
         stderr.write("FATAL Unsupported execution mode (expected --execute)\n")
-        return USAGE
+        return ExitStatus.USAGE
     try:
         payload = json.loads(stdin.read())
     except ValueError:
         stderr.write("FATAL The alert payload on stdin is not JSON (payload_format = json).\n")
-        return USAGE
+        return ExitStatus.USAGE
     return AlertRun(payload, stderr).run()

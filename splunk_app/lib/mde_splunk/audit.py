@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, Mapping
 
+from mde_indicators.results import ItemResult
+
 from .logs import get_logger
 
 FIELDS = (
@@ -27,14 +29,13 @@ def _quote(value: Any) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def record(
-    operation: str, results: Iterable[Mapping[str, Any]], context: Mapping[str, Any]
-) -> None:
+def record(operation: str, results: Iterable[ItemResult], context: Mapping[str, Any]) -> None:
     """Log every result with who asked, from which search, through which account."""
     log = get_logger("audit")
     who: Dict[str, Any] = {
         k: context.get(k) for k in ("user", "account", "source", "search_name", "sid")
     }
     for result in results:
-        pairs = {"operation": operation, **who, **{k: result.get(k) for k in FIELDS}}
+        data = result.as_dict()
+        pairs = {"operation": operation, **who, **{k: data.get(k) for k in FIELDS}}
         log.info(" ".join(f"{k}={_quote(v)}" for k, v in pairs.items()))

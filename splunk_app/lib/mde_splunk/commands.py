@@ -96,9 +96,7 @@ class MdeCommand:
             ready += self.buffer.add(row_of(record))  # type: ignore[attr-defined]
         if self._finished or self.buffer.overdue():  # type: ignore[attr-defined]
             ready += self.buffer.drain()  # type: ignore[attr-defined]
-        local = [
-            i.result for r in ready for i in r.items if (i.result or {}).get("origin") == "local"
-        ]
+        local = [i.result for r in ready for i in r.items if i.local and i.result is not None]
         if local:
             user = self.metadata.searchinfo.username  # type: ignore[attr-defined]
             audit.record("import", local, {**self.context(), "user": user, "account": self.account})  # type: ignore[attr-defined]

@@ -14,13 +14,13 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from mde_indicators.client import IndicatorsClient
 from mde_indicators.errors import ConfigurationError, MdeIndicatorsError
 from mde_indicators.model import Model, load_model
-from mde_indicators.results import Status
+from mde_indicators.results import ItemResult, Status, failure
 from mde_indicators.service import IndicatorService
 from mde_indicators.validate import parse_bool
 
 from . import accounts, audit, logs
 from .caps import ENDPOINT, ROUTES
-from .outbox import GIVEN_UP, PENDING, Outbox, retryable
+from .outbox import PENDING, Outbox, retryable
 from .protect import load_guard
 from .splunkd import Splunkd, SplunkdError
 
@@ -157,31 +157,40 @@ class Api:
         name, client = self.client(request, request.body.get("account"))
         service = IndicatorService(None if dry_run else client, self.model)
         guard = load_guard(self.model)
-        found = service.import_indicators(items, guard=guard, dry_run=dry_run)
-        results = [r.as_dict() for r in found]
+        results = service.import_indicators(items, guard=guard, dry_run=dry_run)
         context = self.context(request, name)
+        extra: Dict[int, Dict[str, Any]] = {}
         if parse_bool(request.body.get("queue", False)) and not dry_run:
-            self.queue(request, name, items, results, context)
+            extra = self.queue(request, name, items, results, context)
         audit.record("import", results, context)
-        return {"results": results}
+        return {"results": [{**r.as_dict(), **extra.get(i, {})} for i, r in enumerate(results)]}
 
     # -- outbox -------------------------------------------------------------------------------------
     def outbox(self, request: Request) -> Outbox:
         system = request.as_system()
-        return Outbox(system, accounts.conf_stanza(system, "outbox"))
+        return Outbox(system, self.model, accounts.conf_stanza(system, "outbox"))
 
     def queue(
-        self, request: Request, account: str, items: List[Any], results: List[Any], context: Any
-    ) -> None:
-        """Keep what MDE could not take now in the outbox; those results become queued."""
+        self,
+        request: Request,
+        account: str,
+        items: List[Any],
+        results: List[ItemResult],
+        context: Any,
+    ) -> Dict[int, Dict[str, Any]]:
+        """Keep what MDE could not take now in the outbox; those results become queued.
+
+        Returns, by result position, what the answer adds for the queued ones (the next attempt)."""
         pairs = [(item, r) for item, r in zip(items, results) if retryable(r)]
         if not pairs:
-            return
+            return {}
         entries = self.outbox(request).queue(account, pairs, context, time.time())
+        extra = {}
         for entry, (_, result) in zip(entries, pairs):
-            result["status"] = Status.QUEUED.value
-            result["reason"] = f"Queued for retry; the first attempt failed: {result.get('reason')}"
-            result["next_attempt"] = entry["next_attempt"]
+            result.status = Status.QUEUED
+            result.reason = f"Queued for retry; the first attempt failed: {result.reason}"
+            extra[result.index] = {"next_attempt": entry["next_attempt"]}
+        return extra
 
     def retry_outbox(self, request: Request) -> Dict[str, Any]:
         """Deliver due entries in import batches; remove the delivered, back off or give up the rest."""
@@ -196,7 +205,7 @@ class Api:
         for account, group in groups.items():
             report += self.deliver(request, outbox, account, group)
         context = {"source": "mderetry", "user": request.user, "account": ",".join(groups)}
-        audit.record("retry", report, context)
+        audit.record("retry", [ItemResult.from_dict(r) for r in report], context)
         return {"results": report, "pending": outbox.pending_count()}
 
     def deliver(
@@ -206,20 +215,19 @@ class Api:
         try:
             _, client = self.client(request, account)
             service = IndicatorService(client, self.model)
-            found = service.import_indicators(bodies, guard=load_guard(self.model))
-            results = [r.as_dict() for r in found]
+            results = service.import_indicators(bodies, guard=load_guard(self.model))
         except MdeIndicatorsError as exc:
             # An account that no longer resolves: count the attempt, keep the entries until max_attempts.
-            results = [{"status": Status.FAILED.value, "reason": str(exc)} for _ in group]
+            results = [failure(i, str(b.get("indicatorValue")), exc) for i, b in enumerate(bodies)]
         now, report, changed = time.time(), [], []
         for entry, result in zip(group, results):
-            if result["status"] in (Status.SUBMITTED.value, Status.UPDATED.value):
+            if result.status in (Status.SUBMITTED, Status.UPDATED):
                 outbox.delivered(entry)
             else:
                 changed.append(outbox.failed(entry, result, now))
-                result["status"] = Status.QUEUED.value if entry["state"] == PENDING else GIVEN_UP
-            result.update(attempts=entry.get("attempts"), next_attempt=entry.get("next_attempt"))
-            report.append(result)
+                result.status = Status.QUEUED if entry["state"] == PENDING else Status.GIVEN_UP
+            outcome = {k: entry.get(k) for k in ("attempts", "next_attempt")}
+            report.append({**result.as_dict(), **outcome})
         outbox.save(changed)
         return report
 
@@ -235,9 +243,9 @@ class Api:
             values = [str(v) for v in self._items(request, "values")]
             itype = request.body.get("type") or None
             run = lambda: service.delete_values(values, indicator_type=itype, dry_run=dry_run)  # noqa: E731
-        results = [r.as_dict() for r in run()]
+        results = run()
         audit.record("delete", results, self.context(request, name))
-        return {"results": results}
+        return {"results": [r.as_dict() for r in results]}
 
     # -- accounts (admins) --------------------------------------------------------------------------
     def list_accounts(self, request: Request) -> Dict[str, Any]:

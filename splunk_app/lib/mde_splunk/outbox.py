@@ -10,36 +10,39 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from mde_indicators.results import Status
+from mde_indicators.identity import key_of
+from mde_indicators.model import Model
+from mde_indicators.results import ItemResult, Status
 
 from .splunkd import Splunkd
 
 COLLECTION = "mde_indicators_outbox"
 # KV Store batch_save takes at most max_documents_per_batch_save (1,000 by default) documents a call.
 KV_BATCH_SAVE = 500
-PENDING, GIVEN_UP = "pending", "given_up"
+PENDING, GIVEN_UP = "pending", Status.GIVEN_UP.value
 DEFAULTS = {"max_attempts": 12.0, "base_delay": 300.0, "max_delay": 21600.0, "lease": 600.0}
-_PERMANENT_CODES = ("import_item_failed", "no_result")
 
 
-def retryable(result: Mapping[str, Any]) -> bool:
-    """Whether a failed result may succeed later: throttling, 5xx, network, sign-in; not a rejected item."""
-    if result.get("status") != Status.FAILED.value or result.get("reason_code") in _PERMANENT_CODES:
-        return False
-    status = result.get("http_status")
-    return status is None or status in (401, 408, 429) or int(status) >= 500
+def retryable(result: ItemResult) -> bool:
+    """Whether a failed result may succeed later (the error said so: throttling, 5xx, network, sign-in)."""
+    return result.status is Status.FAILED and result.retryable
 
 
-def entry_key(account: str, body: Mapping[str, Any]) -> str:
-    text = f"{account}|{body['indicatorType']}|{body['indicatorValue']}"
+def entry_key(model: Model, account: str, body: Mapping[str, Any]) -> str:
+    """One entry per account and indicator identity: queueing the same indicator again replaces it."""
+    key = key_of(model, body["indicatorType"], body["indicatorValue"])
+    text = f"{account}|{key.indicator_type}|{key.value}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
 
 
 class Outbox:
-    def __init__(self, system: Splunkd, settings: Optional[Mapping[str, Any]] = None) -> None:
+    def __init__(
+        self, system: Splunkd, model: Model, settings: Optional[Mapping[str, Any]] = None
+    ) -> None:
         self.system = system
+        self.model = model
         self.settings = {k: float((settings or {}).get(k) or v) for k, v in DEFAULTS.items()}
         self.path = f"storage/collections/data/{COLLECTION}"
 
@@ -52,14 +55,18 @@ class Outbox:
             self.system.post_json(f"{self.path}/batch_save", entries[start : start + KV_BATCH_SAVE])
 
     def queue(
-        self, account: str, pairs: List[Any], context: Mapping[str, Any], now: float
+        self,
+        account: str,
+        pairs: List[Tuple[Mapping[str, Any], ItemResult]],
+        context: Mapping[str, Any],
+        now: float,
     ) -> List[Dict[str, Any]]:
         """Keep each (body, failed result) for a later attempt; returns the entries written."""
         entries = []
         for body, result in pairs:
             entries.append(
                 {
-                    "_key": entry_key(account, body),
+                    "_key": entry_key(self.model, account, body),
                     "account": account,
                     "indicator": json.dumps(body, sort_keys=True),
                     "value": body["indicatorValue"],
@@ -67,9 +74,9 @@ class Outbox:
                     "action": body.get("action"),
                     "state": PENDING,
                     "attempts": 1,
-                    "last_error": str(result.get("reason") or ""),
-                    "last_status": result.get("http_status"),
-                    "next_attempt": now + self.delay(1, result.get("retry_after")),
+                    "last_error": result.reason or "",
+                    "last_status": result.http_status,
+                    "next_attempt": now + self.delay(1, result.retry_after),
                     "created": now,
                     "updated": now,
                     **{k: context.get(k) for k in ("source", "search_name", "sid", "user")},
@@ -94,18 +101,16 @@ class Outbox:
     def delivered(self, entry: Dict[str, Any]) -> None:
         self.system.delete(f"{self.path}/{entry['_key']}")
 
-    def failed(
-        self, entry: Dict[str, Any], result: Mapping[str, Any], now: float
-    ) -> Dict[str, Any]:
+    def failed(self, entry: Dict[str, Any], result: ItemResult, now: float) -> Dict[str, Any]:
         """Record a failed attempt: back off, or give up after max_attempts or on a permanent error."""
         entry["attempts"] = int(entry.get("attempts") or 0) + 1
-        entry["last_error"] = str(result.get("reason") or "")
-        entry["last_status"] = result.get("http_status")
+        entry["last_error"] = result.reason or ""
+        entry["last_status"] = result.http_status
         entry["updated"] = now
         if not retryable(result) or entry["attempts"] >= self.settings["max_attempts"]:
             entry["state"] = GIVEN_UP
         else:
-            entry["next_attempt"] = now + self.delay(entry["attempts"], result.get("retry_after"))
+            entry["next_attempt"] = now + self.delay(entry["attempts"], result.retry_after)
         return entry
 
     def pending_count(self) -> int:

@@ -82,7 +82,7 @@ class RemoteApi:
     def list_page(
         self, account: Optional[str], filter: Optional[str], top: int, skip: int
     ) -> Tuple[List[Dict[str, Any]], bool]:
-        query = {"top": top, "skip": skip}
+        query: Dict[str, Any] = {"top": top, "skip": skip}
         if account:
             query["account"] = account
         if filter:

@@ -4,28 +4,28 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional
 
-from mde_indicators.results import Status
+from mde_indicators.results import ItemResult, Status
 
 from .spec import STATUS_FIELDS
 from .stream import Item, Row
 
 
-def settled(status: Status, reason: str, value: str = "", **extra: Any) -> Dict[str, Any]:
-    """A result decided locally (invalid, duplicate) in the shape the REST handler returns."""
-    return {"status": status.value, "reason": reason, "value": value, "origin": "local", **extra}
+def settled(status: Status, reason: str, value: str = "", **extra: Any) -> Item:
+    """An item decided here (invalid, duplicate), before anything is sent."""
+    return Item(result=ItemResult(0, value, status, reason=reason, **extra), local=True)
 
 
-def failed(reason: str, **extra: Any) -> Dict[str, Any]:
-    return {"status": Status.FAILED.value, "reason": reason, **extra}
+def failed(reason: str, **extra: Any) -> ItemResult:
+    return ItemResult(0, str(extra.pop("value", "") or ""), Status.FAILED, reason=reason, **extra)
 
 
-def error_text(result: Dict[str, Any]) -> str:
+def error_text(result: ItemResult) -> str:
     """The reason, with the HTTP status and request id a support case needs."""
-    text = str(result.get("reason") or "")
-    if result.get("http_status") and result.get("status") == Status.FAILED.value:
-        text = f"HTTP {result['http_status']}: {text}"
-    if result.get("request_id"):
-        text += f" (request id {result['request_id']})"
+    text = result.reason or ""
+    if result.http_status and result.status is Status.FAILED:
+        text = f"HTTP {result.http_status}: {text}"
+    if result.request_id:
+        text += f" (request id {result.request_id})"
     return text
 
 
@@ -35,19 +35,21 @@ def _column(values: List[str]) -> Any:
 
 def apply(record: Dict[str, Any], items: List[Item]) -> Dict[str, Any]:
     """Set every status field on record from its items (a multivalue field gives multivalue statuses)."""
-    results = [item.result or {} for item in items]
-    if not results:
-        results = [{}]
+    results = [item.result for item in items]
     columns: Dict[str, List[str]] = {name: [] for name in STATUS_FIELDS}
-    for result in results:
-        values = [
-            str(result.get("status") or ""),
-            str(result.get("indicator_id") or ""),
-            error_text(result),
-            str(result.get("value") or ""),
-            str(result.get("indicator_type") or ""),
-            str(result.get("action") or ""),
-        ]
+    for result in results or [None]:
+        values = (
+            [
+                result.status.value,
+                result.indicator_id or "",
+                error_text(result),
+                result.value or "",
+                result.indicator_type or "",
+                result.action or "",
+            ]
+            if result is not None
+            else [""] * len(STATUS_FIELDS)
+        )
         for name, value in zip(STATUS_FIELDS, values):
             columns[name].append(value)
     for name in STATUS_FIELDS:
@@ -92,20 +94,21 @@ def sender(
         if preview:
             for item in items:
                 reason = "Preview: nothing is sent until the search completes."
-                item.result = {
-                    "status": Status.DRY_RUN.value,
-                    "reason": reason,
-                    **describe(item.payload),
-                }
+                item.result = ItemResult(
+                    0, status=Status.DRY_RUN, reason=reason, **describe(item.payload)
+                )
             return
         try:
-            results: List[Optional[Dict[str, Any]]] = list(send([i.payload for i in items]))
+            answers: List[Optional[Dict[str, Any]]] = list(send([i.payload for i in items]))
         except Exception as exc:
-            results = [failed(str(exc) or type(exc).__name__, **describe(i.payload)) for i in items]
-        results += [None] * (len(items) - len(results))
-        for item, result in zip(items, results):
-            item.result = result or failed(
-                "No result came back for this item.", **describe(item.payload)
+            answers = [None] * len(items)
+            reason = str(exc) or type(exc).__name__
+        else:
+            reason = "No result came back for this item."
+        answers += [None] * (len(items) - len(answers))
+        for item, answer in zip(items, answers):
+            item.result = (
+                ItemResult.from_dict(answer) if answer else failed(reason, **describe(item.payload))
             )
 
     return run

@@ -277,9 +277,9 @@ def arg_problems(args: Iterable[Arg], values: Dict[str, Any]) -> List[str]:
         elif arg.kind == "int" and not (text.isdigit() and int(text) > 0):
             problems.append(f"{arg.name}={text} is not a positive whole number.")
         elif arg.kind == "expiration":
-            _, error = parse_expiration(text)
-            if error:
-                problems.append(f"{arg.name}: {error}")
+            _, problem = parse_expiration(text)
+            if problem:
+                problems.append(f"{arg.name}: {problem.message}")
         elif arg.kind == "field" and not text:
             problems.append(f"{arg.name}= needs a field name.")
     return problems

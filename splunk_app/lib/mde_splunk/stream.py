@@ -11,14 +11,20 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from mde_indicators.results import ItemResult
+
 
 @dataclass
 class Item:
-    """One indicator (or ID) of a row: settled at once (result set) or waiting to be sent (payload)."""
+    """One indicator (or ID) of a row: settled at once (result set) or waiting to be sent (payload).
+
+    local marks a result decided in this process (invalid, duplicate): the caller audits it, since the
+    REST handler audits only what it was sent."""
 
     payload: Any = None
-    result: Optional[Dict[str, Any]] = None
+    result: Optional[ItemResult] = None
     key: Optional[Tuple[Any, ...]] = None
+    local: bool = False
 
 
 @dataclass

@@ -5,9 +5,11 @@ Validation is the core's; the REST handler validates again (it trusts no caller)
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Tuple
+from typing import Any, Dict, Mapping
 
+from mde_indicators.identity import IndicatorKey
 from mde_indicators.model import Model
+from mde_indicators.pipeline import body_key
 from mde_indicators.results import Status
 from mde_indicators.validate import validate_indicator
 
@@ -31,7 +33,7 @@ class Submitter:
         self.value_field = value_field
         self.defaults = dict(defaults)
         self.per_row = dict(per_row)  # wire field name -> Splunk field holding its per-row value
-        self.seen: Dict[Tuple[str, str], int] = {}
+        self.seen: Dict[IndicatorKey, int] = {}
         self.count = 0
 
     def row(self, record: Dict[str, Any]) -> Row:
@@ -40,7 +42,7 @@ class Submitter:
         values = values_of(record, self.value_field)
         if not values:
             reason = f"The field {self.value_field} is empty or missing on this row."
-            row.items.append(Item(result=settled(Status.INVALID, reason)))
+            row.items.append(settled(Status.INVALID, reason))
         merged = dict(self.defaults)
         for wire, name in self.per_row.items():
             own = values_of(record, name)
@@ -54,19 +56,18 @@ class Submitter:
         checked = validate_indicator(raw, model=self.model)
         body = checked.body
         if body is None:
-            result = settled(
+            return settled(
                 Status.INVALID,
                 checked.reason,
                 checked.value,
                 reason_code=checked.reason_code,
                 indicator_type=checked.indicator_type,
             )
-            return Item(result=result)
-        key = (body["indicatorType"], body[VALUE])
+        key = body_key(self.model, body)
         extra = {"indicator_type": body["indicatorType"], "action": body.get("action")}
         if key in self.seen:
             reason = f"Same indicator as row {self.seen[key]}."
-            return Item(result=settled(Status.DUPLICATE, reason, body[VALUE], **extra))
+            return settled(Status.DUPLICATE, reason, body[VALUE], reason_code="duplicate", **extra)
         self.seen[key] = number
         return Item(payload=body, key=key)
 

@@ -155,6 +155,29 @@ def test_delete_values_looks_up_ids_then_batch_deletes(
     assert len(ops(emulator, "BatchDeleteIndicators")) == 1
 
 
+def test_delete_by_value_matches_what_mde_stores_under_the_types_case_rule(
+    emulator: EmulatorServer, service: IndicatorService
+) -> None:
+    # Indicators created by another tool (the portal) keep the letter case they were given.
+    for value, itype in (
+        ("44D88612FEA8A8F36DE82E1278ABB02F", "FileMd5"),
+        ("http://evil.example/Payload", "Url"),
+    ):
+        service.client.submit(
+            {"indicatorValue": value, "indicatorType": itype, "action": "Audit",
+             "title": "t", "description": "d", "generateAlert": True}
+        )  # fmt: skip
+    results = service.delete_values(
+        [
+            "44d88612fea8a8f36de82e1278abb02f",
+            "http://evil.example/payload",
+            "HTTP://EVIL.example/Payload",
+        ]
+    )
+    assert [r.status for r in results] == [Status.DELETED, Status.NOT_FOUND, Status.DELETED]
+    assert emulator.admin("GET", "indicators")["value"] == []
+
+
 def test_dry_run_validates_without_any_call(emulator: EmulatorServer) -> None:
     results = IndicatorService(None).import_indicators(
         [{"indicatorValue": sha(1), "action": "Block"}, {"indicatorValue": "x", "action": "Block"}],

@@ -49,7 +49,7 @@ def test_empty_or_never_means_no_expiration(text: object) -> None:
 )
 def test_bad_or_past_expirations_are_explained(text: str, fragment: str) -> None:
     value, error = parse_expiration(text, NOW)
-    assert value is None and error and fragment in error
+    assert value is None and error and fragment in error.message
 
 
 def test_parse_iso_accepts_the_services_seven_fraction_digits() -> None:

@@ -9,7 +9,6 @@ import pytest
 
 from mde_indicators.errors import ConfigurationError
 from mde_indicators.guardrails import Guardrails
-from mde_indicators.model import Model
 from mde_indicators.results import Status
 from mde_indicators.service import IndicatorService
 
@@ -84,24 +83,34 @@ def test_a_bad_line_names_the_file_and_line(tmp_path: Path) -> None:
         Guardrails.load([str(path)], builtin=False)
 
 
-def test_only_blocking_actions_of_the_schema_are_guarded(builtin: Guardrails, model: Model) -> None:
-    blocking = {a for a, spec in model.raw["actions"].items() if spec.get("blocks")}
-    assert blocking == {a for a in model.actions if builtin.blocks(a)}
-    assert {"Block", "Warn", "BlockAndRemediate"} <= blocking
-    assert not {"Allowed", "Audit"} & blocking
+@pytest.mark.parametrize(
+    ("action", "refused"),
+    [
+        # MDE's actions (the seed): Warn, Block and BlockAndRemediate stop a user or a file.
+        ("Block", True),
+        ("Warn", True),
+        ("BlockAndRemediate", True),
+        ("Allowed", False),
+        ("Audit", False),
+    ],
+)
+def test_only_blocking_actions_are_refused_on_a_protected_value(
+    builtin: Guardrails, action: str, refused: bool
+) -> None:
+    item = {"indicatorValue": "d41d8cd98f00b204e9800998ecf8427e", "action": action}
+    (entry,) = IndicatorService(None).prepare([item], guard=builtin)
+    assert (entry.result is not None and entry.result.status is Status.PROTECTED) is refused
 
 
-def test_apply_marks_blocked_protected_items_and_leaves_allow_listing_alone(
+def test_prepare_marks_blocked_protected_items_and_leaves_allow_listing_alone(
     builtin: Guardrails,
 ) -> None:
-    service = IndicatorService(None)
     items = [
         {"indicatorValue": "8.8.8.8", "action": "Block"},
         {"indicatorValue": "1.1.1.1", "action": "Allowed"},
         {"indicatorValue": "185.220.101.4", "action": "Block"},
     ]
-    prepared = service.prepare(items)
-    assert builtin.apply(prepared) == 1
+    prepared = IndicatorService(None).prepare(items, guard=builtin)
     assert prepared[0].result is not None and prepared[0].result.status is Status.PROTECTED
     assert prepared[0].body == {}
     assert prepared[1].result is None and prepared[2].result is None

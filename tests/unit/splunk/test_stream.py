@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import List
 
+from mde_indicators.results import ItemResult, Status
 from mde_splunk.rows import output
 from mde_splunk.stream import Item, Row, RowBuffer
 
@@ -18,7 +19,7 @@ class Clock:
 
 def make(number: int, pending: int = 1, settled: int = 0) -> Row:
     items = [Item(payload=f"{number}-{i}") for i in range(pending)]
-    items += [Item(result={"status": "invalid"}) for _ in range(settled)]
+    items += [Item(result=ItemResult(0, "", Status.INVALID)) for _ in range(settled)]
     return Row(number, {"n": number}, items)
 
 
@@ -26,7 +27,7 @@ def sent_ok(batches: List[List[str]]):
     def send(items: List[Item]) -> None:
         batches.append([i.payload for i in items])
         for item in items:
-            item.result = {"status": "submitted", "indicator_id": item.payload}
+            item.result = ItemResult(0, "", Status.SUBMITTED, indicator_id=item.payload)
 
     return send
 
@@ -66,7 +67,7 @@ def test_rows_are_not_held_longer_than_max_wait() -> None:
 def test_a_row_with_a_multivalue_field_gets_multivalue_statuses() -> None:
     row = make(1, pending=2)
     for item in row.items:
-        item.result = {"status": "submitted", "indicator_id": item.payload}
+        item.result = ItemResult(0, "", Status.SUBMITTED, indicator_id=item.payload)
     (record,) = output([row])
     assert record["mde_status"] == ["submitted", "submitted"]
     assert record["mde_indicator_id"] == ["1-0", "1-1"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from ...results import ItemResult, Status
-from ...service import IndicatorService, Progress
+from ...results import ItemResult, Progress, Status
+from ...service import IndicatorService
 from .plan import CREATE, REPLACE, UNCHANGED, UPDATE, Desired, SyncPlan
 
 _SHOWN_VALUES = ("enum", "boolean", "datetime")

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ...errors import MdeIndicatorsError
 from ...guardrails import Guardrails
+from ...identity import IndicatorKey
 from ...model import Field, Model
+from ...pipeline import Prepared, body_key, settle
 from ...problems import REJECTED, SOURCE_TIME
 from ...results import Status
-from ...service import IndicatorService, Prepared, settle
+from ...service import IndicatorService
 from .rules import (
     Candidate,
     compared_fields,
@@ -28,13 +29,8 @@ from .rules import (
 )
 
 CREATE, UPDATE, REPLACE, UNCHANGED = "create", "update", "replace", "unchanged"
-Key = Tuple[str, str]
-Owned = Dict[Key, List[Dict[str, Any]]]
-Others = Dict[Tuple[str, str, str], Dict[str, Any]]
-
-
-class PlanRefused(MdeIndicatorsError):
-    """The plan breaks a limit (the cap, --max-changes, an empty input with --delete-missing)."""
+Owned = Dict[IndicatorKey, List[Dict[str, Any]]]
+Others = Dict[Tuple[IndicatorKey, str], Dict[str, Any]]
 
 
 @dataclass
@@ -144,7 +140,7 @@ def plan_sync(
         rows.append(row)
         if progress:
             progress(1)
-    owned, others = _index(rows, application)
+    owned, others = _index(rows, application, model)
     owned_count = sum(len(rs) for rs in owned.values())
     fields = compared_fields(model)
     desired: List[Desired] = []
@@ -154,7 +150,7 @@ def plan_sync(
             slack = expiry_tolerance(
                 raw.get("expirationTime") or (defaults or {}).get("expirationTime"), tolerance
             )
-            d = _decide(p, owned, others, fields, slack, raw.get(SOURCE_TIME))
+            d = _decide(p, owned, others, fields, slack, raw.get(SOURCE_TIME), model)
             if d is not None:
                 desired.append(d)
     limit = cap or model.max_active_indicators
@@ -171,7 +167,7 @@ def plan_sync(
         delete_missing=delete_missing,
     )
     _fit_cap(plan, priorities, model)
-    wanted = {_key(d.body) for d in plan.desired}
+    wanted = {body_key(model, d.body) for d in plan.desired}
     gone = [r for key, rs in owned.items() if key not in wanted for r in rs]
     if delete_missing:
         plan.deletes = gone
@@ -189,20 +185,16 @@ def plan_sync(
     return plan
 
 
-def _key(body: Mapping[str, Any]) -> Key:
-    return (str(body["indicatorType"]), str(body["indicatorValue"]).lower())
-
-
-def _index(rows: Sequence[Dict[str, Any]], application: str) -> Tuple[Owned, Others]:
-    """Owned rows by (type, value); the first other row by (type, value, action)."""
+def _index(rows: Sequence[Dict[str, Any]], application: str, model: Model) -> Tuple[Owned, Others]:
+    """Owned rows by identity; the first other row by (identity, action)."""
     owned: Owned = {}
     others: Others = {}
     for row in rows:
-        key = (str(row.get("indicatorType")), str(row.get("indicatorValue", "")).lower())
+        key = body_key(model, row)
         if row.get("application") == application:
             owned.setdefault(key, []).append(row)
         else:
-            others.setdefault((*key, str(row.get("action"))), row)
+            others.setdefault((key, str(row.get("action"))), row)
     return owned, others
 
 
@@ -213,10 +205,11 @@ def _decide(
     fields: Sequence[Field],
     slack: timedelta,
     source_time: Optional[str],
+    model: Model,
 ) -> Optional[Desired]:
     body = p.body
-    key = _key(body)
-    other = others.get((*key, body["action"]))
+    key = body_key(model, body)
+    other = others.get((key, body["action"]))
     if other is not None:
         _skip(
             p,
