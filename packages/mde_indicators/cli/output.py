@@ -10,13 +10,14 @@ import csv
 import json
 import sys
 from collections import Counter
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from ..results import ItemResult
+
+if TYPE_CHECKING:  # rich loads only when a table is printed
+    from rich.console import Console
 
 EXIT_OK, EXIT_ITEMS, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
 RESULT_COLUMNS = (
@@ -84,6 +85,9 @@ def print_results(
         document["results"] = [r.as_dict() for r in results]
         click.echo(json.dumps(document, indent=2))
         return exit_code(results)
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console(soft_wrap=False, width=max(120, Console().width))
     shown = [r for r in results if r.status.value not in quiet]
     if shown:
@@ -109,6 +113,8 @@ def print_results(
 
 
 def print_counts(console: Console, title: str, counts: Mapping[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table(title=title, show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -123,6 +129,9 @@ def print_indicators(rows: Iterable[Dict[str, Any]], *, as_json: bool, columns: 
     if as_json:
         click.echo(json.dumps(list(rows), indent=2))
         return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title="Indicators")
     for column in columns:
         table.add_column(column, overflow="fold")

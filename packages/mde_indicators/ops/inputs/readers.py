@@ -14,7 +14,6 @@ from typing import IO, Any, Dict, Iterator, List, Optional
 
 from ...errors import ConfigurationError
 from ...model import Model, load_model
-from .stix import read_stix
 
 FORMATS = ("csv", "json", "jsonl", "stix", "text")
 _EXTENSIONS = (
@@ -122,6 +121,12 @@ def read_text(stream: IO[str], model: Model) -> Iterator[Dict[str, Any]]:
         value = _uncomment(line)
         if value:
             yield {"indicatorValue": value}
+
+
+def read_stix(stream: IO[str], model: Model) -> Iterator[Dict[str, Any]]:
+    from .stix import read_stix as read  # the pattern parser loads only when a STIX file is read
+
+    return read(stream, model)
 
 
 def read_items(
