@@ -13,7 +13,14 @@ from typing import List
 
 from .paths import ROOT
 
-BENCHMARKS = ("bench_emulator", "bench_import_paths", "bench_sync", "bench_mdesubmit")
+BENCHMARKS = (
+    "bench_emulator",
+    "bench_import_paths",
+    "bench_sync",
+    "bench_mdesubmit",
+    "bench_stix",
+    "bench_cli",
+)
 
 
 def machine() -> str:
@@ -78,7 +85,7 @@ def write_results(text: str) -> None:
         f"# Benchmark results\n\nLatest run {datetime.date.today()} on {machine()}.\n"
         "Ratios compare against the baseline row of the same run; absolute times drift between machines.\n"
     )
-    order = ["emulator", "push", "sync", "mdesubmit"]
+    order = ["emulator", "push", "sync", "mdesubmit", "stix", "cli startup"]
     body = "".join(
         sections[k] for k in sorted(sections, key=lambda k: order.index(k) if k in order else 99)
     )

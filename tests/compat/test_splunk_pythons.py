@@ -14,11 +14,10 @@ import pytest
 from mde_indicators_build.paths import BUILD, ROOT
 from mde_testkit.interpreters import SPLUNK_PYTHONS, find_python
 
-# The core's runtime dependencies, plus what its CLI-side modules (STIX, profiles) import, and pytest.
+# The core's runtime dependencies, plus what its CLI-side modules (profiles) import, and pytest.
 REQUIREMENTS = [
     "requests>=2.31",
     "msal>=1.31",
-    "stix2>=3.0",
     "keyring>=24",
     "tomli>=1.1; python_version < '3.11'",
     "pytest>=7",

@@ -148,7 +148,9 @@ class IndicatorsApi:
         try:
             fields = check_indicator(self.model, body)
             with self.store.tx() as db:
-                _, entity = self._upsert(db, caller, fields, [self.store.count(caller.tenant)])
+                _, entity = self._upsert(
+                    db, caller, fields, [self.store.active_count(caller.tenant)]
+                )
         except CheckError as exc:
             raise ApiFailure(self.model.error_status(exc.code), exc.code, exc.message) from None
         return render(self.model, entity)
@@ -159,9 +161,7 @@ class IndicatorsApi:
         keys = self.model.import_result
         results = []
         with self.store.tx() as db:
-            active = [
-                self.store.count(caller.tenant)
-            ]  # counted once: the cap check must not rescan per item
+            active = [self.store.active_count(caller.tenant)]  # once; _upsert adds what it creates
             for item in items:
                 value = item.get("indicatorValue") if isinstance(item, dict) else None
                 result = {
@@ -211,7 +211,7 @@ class IndicatorsApi:
         """Insert count synthetic SHA-256 indicators owned by app (fast set-up for cap and sync tests)."""
         caller = Caller(app, tenant)
         now = now_text()
-        start = self.store.count(tenant)
+        start = self.store.active_count(tenant)
         # The schema's 64-hex-digit file type (SHA-256) and a blocking action it allows.
         itype = next(
             t for t in self.model.indicator_types.values() if t.format == "hex" and t.length == 64

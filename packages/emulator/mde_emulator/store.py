@@ -1,7 +1,8 @@
 """SQLite storage for the emulator: indicators per tenant, registered apps and the id counter.
 
 One connection guarded by a lock (the server is threaded); timestamps are stored in the service's
-sortable form so that OData comparisons work on the text columns.
+sortable form so that OData comparisons work on the text columns. Lists walk an index in id order and
+stop at the page; triggers keep each tenant's row count, so the cap check counts only expired rows.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ LIST_FIELDS = ("rbacGroupNames", "rbacGroupIds", "mitreTechniques")
 OBJECT_FIELDS = ("certificateInfo",)
 BOOL_FIELDS = ("generateAlert", "historicalDetection")
 INT_FIELDS = ("category", "bypassDurationHours")
+INDEXES = {
+    # name: (columns, sqlite_stat1 figures for a full tenant: rows, rows per tenant, then per key prefix)
+    "ix_key": ('tenant, "indicatorValue", "indicatorType", "action"', "15000 15000 1 1 1"),
+    "ix_tenant": ("tenant", "15000 15000"),
+    "ix_owner": ('tenant, "createdBy"', "15000 15000 5000"),
+    "ix_expiry": ('tenant, "expirationTime"', "15000 15000 10"),
+}
 
 
 def service_time(moment: datetime) -> str:
@@ -48,15 +56,46 @@ class Store:
             db.execute(
                 f"CREATE TABLE IF NOT EXISTS indicators (id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, {cols})"
             )
-            db.execute(
-                'CREATE INDEX IF NOT EXISTS ix_key ON indicators (tenant, "indicatorValue", "indicatorType", "action")'
-            )
+            for name, (columns, _) in INDEXES.items():
+                db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON indicators ({columns})")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS apps (client_id TEXT PRIMARY KEY, data TEXT NOT NULL)"
             )
             db.execute(
                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
             )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS tenant_rows (tenant TEXT PRIMARY KEY, n INTEGER NOT NULL)"
+            )
+            db.execute(
+                "CREATE TRIGGER IF NOT EXISTS tenant_rows_insert AFTER INSERT ON indicators BEGIN "
+                "INSERT INTO tenant_rows VALUES (NEW.tenant, 1) "
+                "ON CONFLICT (tenant) DO UPDATE SET n = n + 1; END"
+            )
+            db.execute(
+                "CREATE TRIGGER IF NOT EXISTS tenant_rows_delete AFTER DELETE ON indicators BEGIN "
+                "UPDATE tenant_rows SET n = n - 1 WHERE tenant = OLD.tenant; END"
+            )
+            # Recount once on open: a --data file written before the triggers existed stays right.
+            db.execute("DELETE FROM tenant_rows")
+            db.execute(
+                "INSERT INTO tenant_rows SELECT tenant, COUNT(*) FROM indicators GROUP BY tenant"
+            )
+        self._plan_for_full_tenants()
+
+    def _plan_for_full_tenants(self) -> None:
+        """Fixed planner statistics (SQLite lets applications write sqlite_stat1) describing a tenant
+        at the cap: without them an empty or small table makes SQLite pick plans that sort every row of
+        a tenant, or walk all of them for a value lookup, once the tenant grows."""
+        with self._lock:
+            self._db.execute("ANALYZE sqlite_schema")  # creates sqlite_stat1 when missing
+            with self.tx() as db:
+                db.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'indicators'")
+                db.executemany(
+                    "INSERT INTO sqlite_stat1 VALUES ('indicators', ?, ?)",
+                    [(name, stat) for name, (_, stat) in INDEXES.items()],
+                )
+            self._db.execute("ANALYZE sqlite_schema")  # reload the statistics
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
@@ -118,11 +157,17 @@ class Store:
             rows = self._db.execute(sql, [tenant, *aparams, *params, limit, offset]).fetchall()
         return [self.to_entity(r) for r in rows]
 
-    def count(self, tenant: str, where: str = "1=1", params: Sequence[Any] = ()) -> int:
-        active, aparams = self.active_clause()
-        sql = f"SELECT COUNT(*) FROM indicators WHERE tenant = ? AND {active} AND ({where})"
+    def active_count(self, tenant: str) -> int:
+        """The tenant's active indicators: its row count (kept by triggers) less its expired rows."""
         with self._lock:
-            return int(self._db.execute(sql, [tenant, *aparams, *params]).fetchone()[0])
+            row = self._db.execute(
+                "SELECT n FROM tenant_rows WHERE tenant = ?", [tenant]
+            ).fetchone()
+            expired = self._db.execute(
+                'SELECT COUNT(*) FROM indicators WHERE tenant = ? AND "expirationTime" <= ?',
+                [tenant, now_text()],
+            ).fetchone()[0]
+        return (int(row[0]) if row else 0) - int(expired)
 
     def find_key(
         self, tenant: str, value: str, itype: str, action: str, created_by: Optional[str]

@@ -9,20 +9,22 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
 import click
 
 from .. import __version__
-from ..client import IndicatorsClient
 from ..config import ClientConfig
 from ..errors import ConfigurationError, MdeIndicatorsError
 from ..exits import ExitStatus
-from ..guardrails import Guardrails
 from ..ops.profiles import CONFIG_ENV, PROFILE_ENV, Profile, load_profile
-from ..service import IndicatorService
 from .options import connection_options, indicator_values
 from .output import fail
+
+if TYPE_CHECKING:  # the HTTP stack (requests, msal) loads only when a verb talks to MDE
+    from ..client import IndicatorsClient
+    from ..guardrails import Guardrails
+    from ..service import IndicatorService
 
 
 class Context:
@@ -53,11 +55,15 @@ class Context:
     @property
     def client(self) -> IndicatorsClient:
         if self._client is None:
+            from ..client import IndicatorsClient
+
             self._client = IndicatorsClient.from_config(self.config)
         return self._client
 
     def guardrails(self, protected: Sequence[str] = (), no_builtin: bool = False) -> Guardrails:
         """Built-in protected values (unless switched off) plus the profile's and the flags' files."""
+        from ..guardrails import Guardrails
+
         builtin = not no_builtin and self.profile.settings.get("builtin_protected", True)
         return Guardrails.load([*self.profile.protected_files, *protected], builtin=builtin)
 
@@ -70,10 +76,14 @@ class Context:
 
     @property
     def service(self) -> IndicatorService:
+        from ..service import IndicatorService
+
         return IndicatorService(self.client)
 
     def service_for(self, dry_run: bool) -> IndicatorService:
         """An offline service for dry runs of submit/import (no credentials needed to validate)."""
+        from ..service import IndicatorService
+
         return IndicatorService(None) if dry_run else self.service
 
 
@@ -100,8 +110,9 @@ OPTIONAL_VERBS = {
 }
 
 
+@functools.cache
 def _entry_points() -> Dict[str, Any]:
-    from importlib.metadata import entry_points
+    from importlib.metadata import entry_points  # about 20 ms: only for --help and plugin verbs
 
     found: Any = entry_points()
     group = (

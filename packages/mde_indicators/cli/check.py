@@ -6,10 +6,6 @@ import json
 from typing import Any, Dict, List, Mapping
 
 import click
-import jwt
-from click.shell_completion import get_completion_class
-from rich.console import Console
-from rich.table import Table
 
 from ..errors import ConfigurationError, MdeIndicatorsError, PermissionDenied
 from ..exits import ExitStatus
@@ -20,6 +16,8 @@ COMPLETE_VAR = "_MDE_INDICATORS_COMPLETE"
 
 def _roles(token: str, roles: Mapping[str, Mapping[str, str]]) -> str:
     """The app roles the token carries, with what each lets the app see (payload only, for display)."""
+    import jwt
+
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
@@ -135,6 +133,9 @@ def _exit_code(checks: List[Dict[str, Any]]) -> ExitStatus:
 
 
 def _print(checks: List[Dict[str, Any]], settings: Dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console(width=max(120, Console().width))
     table = Table(title="Checks")
     for column in ("check", "result", "detail"):
@@ -162,6 +163,8 @@ def completion(shell: str) -> None:
       eval "$(mde-indicators completion zsh)"         # add to ~/.zshrc
       mde-indicators completion fish > ~/.config/fish/completions/mde-indicators.fish
     """
+    from click.shell_completion import get_completion_class
+
     cls = get_completion_class(shell)
     if cls is None:  # pragma: no cover - click ships all three
         raise click.UsageError(f"No completion for {shell}.")

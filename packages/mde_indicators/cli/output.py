@@ -10,14 +10,15 @@ import csv
 import json
 import sys
 from collections import Counter
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from ..exits import ExitStatus
 from ..results import ItemResult
+
+if TYPE_CHECKING:  # rich loads only when a table is printed
+    from rich.console import Console
 
 RESULT_COLUMNS = (
     "index",
@@ -80,6 +81,9 @@ def print_results(
         document["results"] = [r.as_dict() for r in results]
         click.echo(json.dumps(document, indent=2))
         return exit_code(results)
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console(soft_wrap=False, width=max(120, Console().width))
     shown = [r for r in results if r.status.value not in quiet]
     if shown:
@@ -105,6 +109,8 @@ def print_results(
 
 
 def print_counts(console: Console, title: str, counts: Mapping[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table(title=title, show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -121,6 +127,9 @@ def print_indicators(
     if as_json:
         click.echo(json.dumps(list(rows), indent=2))
         return ExitStatus.OK
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title="Indicators")
     for column in columns:
         table.add_column(column, overflow="fold")

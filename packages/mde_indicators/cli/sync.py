@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Any, Optional, Tuple
 
 import click
-from rich.console import Console
 
 from ..expiry import relative_duration
 from ..model import load_model
-from ..ops.sync.apply import apply_sync, plan_results
-from ..ops.sync.plan import plan_sync
 from ..ops.sync.rules import PRIORITIES, parse_priorities
 from . import Context, handle_errors, main
 from .commands import read_all
@@ -118,6 +115,9 @@ def sync(
         raise click.BadParameter(
             "use a duration such as 30m, 12h or 1d", param_hint="--expiry-tolerance"
         )
+    from ..ops.sync.apply import apply_sync, plan_results
+    from ..ops.sync.plan import plan_sync
+
     items = read_all(files, fmt)
     service = obj.service
     with Reporter() as progress:
@@ -145,6 +145,8 @@ def sync(
     extra = {"application": application, "dryRun": dry_run, "plan": planned}
     extra["refusal"] = plan.refusal
     if not as_json:
+        from rich.console import Console
+
         console = Console(width=max(120, Console().width))
         title = f"Plan for {application!r}" + (" (dry run: nothing written)" if dry_run else "")
         print_counts(console, title, {PLAN_LABELS.get(k, k): v for k, v in planned.items()})

@@ -13,6 +13,9 @@ import pytest
 from mde_indicators_build import wheel
 
 SERVER_STACK = ("werkzeug", "cheroot", "odata-query", "trustme")
+# The Splunk SOAR SDK's packager refuses these anywhere in an app's lock (DEPENDENCIES_TO_REJECT in
+# splunk-soar-sdk); a SOAR app installs the core wheel, so they may not be in its dependency tree.
+SOAR_REFUSED = ("simplejson", "django")
 pytestmark = pytest.mark.slow
 
 
@@ -53,6 +56,33 @@ def test_the_core_alone_installs_none_of_the_emulator_stack(core_venv: Path) -> 
     names = installed_names(core_venv)
     assert "mde-indicators" in names
     assert [n for n in SERVER_STACK if n in names] == []
+
+
+def test_the_core_alone_installs_nothing_a_splunk_soar_app_may_not_hold(core_venv: Path) -> None:
+    names = installed_names(core_venv)
+    assert [n for n in SOAR_REFUSED if n in names] == []
+    assert "stix2" not in names  # it pulled simplejson in; the core reads STIX itself
+
+
+def test_the_core_alone_reads_a_stix_bundle(core_venv: Path, tmp_path: Path) -> None:
+    bundle = tmp_path / "feed.stix.json"
+    bundle.write_text(
+        '{"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [{'
+        '"type": "indicator", "spec_version": "2.1", "pattern_type": "stix",'
+        '"id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",'
+        '"created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",'
+        '"valid_from": "2024-01-01T00:00:00Z",'
+        """"pattern": "[ipv4-addr:value IN ('185.220.101.4', '185.220.101.5')]"}]}"""
+    )
+    read = run(
+        core_venv,
+        "-c",
+        "import sys; from mde_indicators.ops.inputs.readers import read_items; "
+        "print([i['indicatorValue'] for i in read_items(sys.argv[1])])",
+        str(bundle),
+    )
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.strip() == "['185.220.101.4', '185.220.101.5']"
 
 
 def test_the_cli_runs_and_loads_no_emulator_module(core_venv: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Any, Dict, List
 import pytest
 
 from mde_indicators.model import Model, load_model
+from mde_indicators.ops.inputs import stix_pattern
 from mde_indicators.ops.inputs.stix import read_stix
 from mde_indicators.problems import REJECTED, SOURCE_TIME
 from mde_indicators.results import Status
@@ -181,3 +182,98 @@ def test_rejected_items_become_invalid_or_skipped_results_with_their_reason() ->
     assert statuses == [Status.INVALID, Status.SKIPPED, None]
     assert prepared[0].result is not None and "MATCHES" in (prepared[0].result.reason or "")
     assert prepared[2].body["indicatorValue"] == "evil.example.net"
+
+
+def test_each_pattern_is_parsed_once_and_revoked_or_expired_ones_not_at_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import mde_indicators.ops.inputs.stix as stix
+
+    parsed: List[str] = []
+
+    def counting(text: str) -> Any:
+        parsed.append(text)
+        return stix_pattern.parse(text)
+
+    monkeypatch.setattr(stix, "parse", counting)
+    objects = [indicator(f"[ipv4-addr:value = '185.220.101.{n}']") for n in range(5)]
+    objects.append(indicator("[domain-name:value = 'old.example.net']", revoked=True))
+    objects.append(
+        indicator("[domain-name:value = 'gone.example.net']", valid_until="2024-01-02T00:00:00Z")
+    )
+    assert len(read(*objects)) == 7
+    assert parsed == [o["pattern"] for o in objects[:5]]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        ("[ipv4-addr:value NOT IN ('185.220.101.4')]", "NOT IN"),
+        ("[domain-name:value NOT = 'evil.example.net']", "NOT ="),
+        ("[domain-name:value IN ()]", "IN list is empty"),
+        ("[ipv4-addr:value = 5]", "a number"),
+        ("[domain-name:value IN ('evil.example.net', true)]", "true or false"),
+        ("[file:hashes.MD5 = h'" + "ab" * 16 + "']", "hex value"),
+        ("[EXISTS domain-name:value]", "EXISTS"),
+    ],
+)
+def test_negations_empty_lists_and_non_string_values_are_rejected_not_imported(
+    pattern: str, words: str
+) -> None:
+    (item,) = read(indicator(pattern))
+    assert item[REJECTED]["code"] == "stix_unsupported"
+    assert words in item[REJECTED]["message"]
+
+
+def test_string_escapes_are_read_as_the_specification_defines() -> None:
+    items = read(
+        indicator(
+            r"[url:value = 'http://evil.example.net/it\'s' OR url:value = 'http://evil.example.net/a\\b']"
+        )
+    )
+    assert [i["indicatorValue"] for i in items] == [
+        "http://evil.example.net/it's",
+        "http://evil.example.net/a\\b",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"spec_version": "2.2"}, "spec_version '2.2'"),
+        ({"id": "indicator--00000000-0000-0000-0000-000000000000"}, "RFC 4122 UUID"),
+        ({"id": "malware--" + str(uuid.uuid4())}, "RFC 4122 UUID"),
+        ({"revoked": "yes"}, "revoked must be true or false"),
+        ({"valid_until": "2023-12-31T00:00:00Z"}, "valid_until must be later than valid_from"),
+        ({"created": "2024-01-01"}, "created '2024-01-01' is not a STIX timestamp"),
+        ({"modified": "2024-01-01T00:00:00+01:00"}, "is not a STIX timestamp"),
+        ({"valid_from": "2024-02-30T00:00:00Z"}, "valid_from '2024-02-30T00:00:00Z' is not a date"),
+        ({"pattern_type": None}, "pattern_type is required in STIX 2.1"),
+        ({"pattern": None}, "it has no pattern"),
+        ({"pattern": ""}, "it has no pattern"),
+        ({"pattern": "[ipv4-addr:value = '185.220.101.4'"}, "its pattern does not parse: expected"),
+    ],
+)
+def test_indicators_breaking_stix_rules_are_invalid_with_the_rule_named(
+    change: Dict[str, Any], words: str
+) -> None:
+    obj = {
+        k: v
+        for k, v in {**indicator("[domain-name:value = 'evil.example.net']"), **change}.items()
+        if v is not None
+    }
+    (item,) = read(obj)
+    assert item[REJECTED]["code"] == "stix_invalid"
+    assert item[REJECTED]["message"].startswith("Not a valid STIX indicator (")
+    assert words in item[REJECTED]["message"]
+
+
+def test_timestamps_take_any_precision_and_a_missing_time_is_not_invented() -> None:
+    precise = indicator(
+        "[domain-name:value = 'evil.example.net']", modified="2024-02-01T10:20:30.123456789Z"
+    )
+    (item,) = read(precise)
+    assert item[SOURCE_TIME] == "2024-02-01T10:20:30Z"
+    bare = {k: v for k, v in precise.items() if k not in ("created", "modified")}
+    (item,) = read(bare)
+    assert SOURCE_TIME not in item and item["indicatorValue"] == "evil.example.net"

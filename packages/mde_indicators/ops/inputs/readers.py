@@ -124,7 +124,7 @@ def read_text(stream: IO[str], model: Model) -> Iterator[Dict[str, Any]]:
 
 
 def read_stix(stream: IO[str], model: Model) -> Iterator[Dict[str, Any]]:
-    from .stix import read_stix as read  # stix2 loads only when a STIX file is read
+    from .stix import read_stix as read  # the pattern parser loads only when a STIX file is read
 
     return read(stream, model)
 

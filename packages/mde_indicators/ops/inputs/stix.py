@@ -1,28 +1,47 @@
-"""Read STIX 2.x indicators (bundles, lists or single objects) into MDE indicator items with the stix2 library.
+"""Read STIX 2.x indicators (bundles, lists or single objects) into MDE indicator items.
 
-Patterns map through the schema's stixPaths; an OR of comparisons (or IN) gives one item per value, and
-whatever MDE cannot express (AND, MATCHES, other objects …) becomes an item rejected with its reason.
+Each indicator object is checked for what decides its fate (id, spec_version, pattern_type, timestamps,
+revoked, expiry at the source); its pattern is parsed once and maps through the schema's stixPaths. An OR
+of comparisons (or IN) gives one item per value; whatever MDE cannot express (AND, MATCHES, other objects …)
+becomes an item rejected with its reason.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime, timezone
 from typing import IO, Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
-
-import stix2
-import stix2.patterns as sp
-from stix2.exceptions import STIXError
-from stix2.pattern_visitor import create_pattern_object
 
 from ...errors import ConfigurationError
 from ...expiry import format_utc, utcnow
 from ...model import Model
 from ...problems import REJECTED, SOURCE_TIME
+from .stix_pattern import Combined, Comparison, Node, Observation, PatternError, Qualified, parse
 
 Found = Union[
     Tuple[str, str], Dict[str, str]
-]  # (type, value) or a rejection {"code", "message", …}
+]  # (type, value) or a rejection {"code", "message", "text"}
+SPEC_VERSIONS = ("2.0", "2.1")
 _SPEC_DEFAULT = "2.1"
+_ID = re.compile(
+    r"indicator--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-([0-9a-fA-F])[0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
+)
+_TIMESTAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?Z")
+_TIMES = ("created", "modified", "valid_from", "valid_until")
+_KINDS = {
+    "int": "a number",
+    "float": "a number",
+    "bool": "true or false",
+    "hex": "a hex value (h'…')",
+    "binary": "a binary value (b'…')",
+    "timestamp": "a timestamp (t'…')",
+}
+_OBSERVATION_OPERATORS = {"AND": "AND between observations", "FOLLOWEDBY": "FOLLOWEDBY"}
+
+
+class _Invalid(Exception):
+    """The object breaks a STIX rule this reader relies on; the message says which."""
 
 
 def path_key(path: str) -> str:
@@ -49,98 +68,148 @@ class _Flattener:
         self.types = path_types(model)
         self.supported = ", ".join(p for t in model.indicator_types.values() for p in t.stix_paths)
 
-    def observation(self, node: Any) -> List[Found]:
-        if isinstance(node, sp.ParentheticalExpression):
-            return self.observation(node.expression)
-        if isinstance(node, sp.OrObservationExpression):
-            return [f for op in node.operands for f in self.observation(op)]
-        if isinstance(node, sp.ObservationExpression):
-            return self.comparison(node.operand)
-        what = {
-            sp.AndObservationExpression: "AND between observations",
-            sp.FollowedByObservationExpression: "FOLLOWEDBY",
-            sp.QualifiedObservationExpression: "a WITHIN, REPEATS or START/STOP qualifier",
-        }.get(type(node), type(node).__name__)
-        return [
-            _reject(
-                "stix_unsupported",
-                f"The pattern uses {what}; MDE matches single values.",
-                str(node),
-            )
-        ]
+    def observation(self, node: Node, text: str) -> List[Found]:
+        if isinstance(node, Combined) and node.operator == "OR":
+            return [f for op in node.operands for f in self.observation(op, text)]
+        if isinstance(node, Observation):
+            return self.comparison(node.expression, text)
+        if isinstance(node, Qualified):
+            what = "a WITHIN, REPEATS or START/STOP qualifier"
+        else:
+            assert isinstance(node, Combined)  # AND or FOLLOWEDBY between observations
+            what = _OBSERVATION_OPERATORS[node.operator]
+        message = f"The pattern uses {what}; MDE matches single values."
+        return [_reject("stix_unsupported", message, _text(node, text))]
 
-    def comparison(self, node: Any) -> List[Found]:
-        if isinstance(node, sp.ParentheticalExpression):
-            return self.comparison(node.expression)
-        if isinstance(node, sp.OrBooleanExpression):
-            return [f for op in node.operands for f in self.comparison(op)]
-        if isinstance(node, sp.AndBooleanExpression):
+    def comparison(self, node: Node, text: str) -> List[Found]:
+        if isinstance(node, Combined):
+            if node.operator == "OR":
+                return [f for op in node.operands for f in self.comparison(op, text)]
             message = "AND of comparisons describes one object by several properties; MDE matches single values."
-            return [_reject("stix_unsupported", message, str(node))]
-        if getattr(node, "negated", False) or not isinstance(
-            node, (sp.EqualityComparisonExpression, sp.InComparisonExpression)
-        ):
-            operator = ("NOT " if getattr(node, "negated", False) else "") + str(
-                getattr(node, "operator", "?")
-            )
+            return [_reject("stix_unsupported", message, _text(node, text))]
+        assert isinstance(node, Comparison)
+        found = _text(node, text)
+        if node.negated or node.operator not in ("=", "IN"):
+            operator = ("NOT " if node.negated else "") + node.operator
             message = (
                 f"The operator {operator} cannot be expressed as an MDE indicator; only = and IN."
             )
-            return [_reject("stix_unsupported", message, str(node))]
-        path = str(node.lhs)
-        itype = self.types.get(path_key(path))
+            return [_reject("stix_unsupported", message, found)]
+        itype = self.types.get(path_key(node.path))
         if itype is None:
-            message = f"{path} is not an object path MDE has an indicator type for (supported: {self.supported})."
-            return [_reject("stix_unsupported_path", message, str(node))]
-        constants = node.rhs.value if isinstance(node.rhs, sp.ListConstant) else [node.rhs]
-        return [(itype, str(c.value)) for c in constants]
+            message = f"{node.path} is not an object path MDE has an indicator type for (supported: {self.supported})."
+            return [_reject("stix_unsupported_path", message, found)]
+        if not node.values:
+            return [_reject("stix_unsupported", "The IN list is empty: no value to import.", found)]
+        odd = sorted({_KINDS[v.kind] for v in node.values if v.kind != "string"})
+        if odd:
+            message = (
+                f"{node.path} is compared with {' and '.join(odd)}; MDE values are quoted strings."
+            )
+            return [_reject("stix_unsupported", message, found)]
+        return [(itype, v.value) for v in node.values]
+
+
+def _text(node: Node, text: str) -> str:
+    start, end = node.span
+    return text[start:end]
+
+
+def _timestamp(obj: Mapping[str, Any], key: str) -> Optional[datetime]:
+    value = obj.get(key)
+    if value is None:
+        return None
+    match = _TIMESTAMP.fullmatch(value) if isinstance(value, str) else None
+    if not match:
+        raise _Invalid(f"{key} {value!r} is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.fraction]Z)")
+    year, month, day, hour, minute, second, fraction = match.groups()
+    try:
+        return datetime(
+            int(year), int(month), int(day), int(hour), int(minute),
+            min(int(second), 59),  # a leap second (60) is a valid STIX time
+            int((fraction or "0")[:6].ljust(6, "0")), tzinfo=timezone.utc,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise _Invalid(f"{key} {value!r} is not a date: {exc}") from None
+
+
+def _checked(obj: Mapping[str, Any], spec: str) -> Dict[str, Any]:
+    """The object's times and pattern type, or _Invalid naming the first broken rule."""
+    if spec not in SPEC_VERSIONS:
+        raise _Invalid(
+            f"spec_version {spec!r} is not one this reader knows ({', '.join(SPEC_VERSIONS)})"
+        )
+    ident = obj.get("id")
+    match = _ID.fullmatch(ident) if isinstance(ident, str) else None
+    # STIX 2.1 identifiers are RFC 4122 UUIDs (variant bits 10); 2.0 only asked for a UUID.
+    if ident is not None and (not match or (spec != "2.0" and match.group(1) not in "89abAB")):
+        raise _Invalid(f"its id {ident!r} is not indicator-- and an RFC 4122 UUID")
+    pattern = obj.get("pattern")
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise _Invalid("it has no pattern")
+    kind = obj.get("pattern_type", "stix" if spec == "2.0" else None)
+    if not isinstance(kind, str):
+        raise _Invalid(f"pattern_type is required in STIX {spec} and names the pattern language")
+    if not isinstance(obj.get("revoked", False), bool):
+        raise _Invalid("revoked must be true or false")
+    times = {key: _timestamp(obj, key) for key in _TIMES}
+    since, until = times["valid_from"], times["valid_until"]
+    if since and until and until <= since:
+        raise _Invalid("valid_until must be later than valid_from")
+    return {"pattern_type": kind, **times}
 
 
 def indicator_items(
-    obj: Mapping[str, Any], model: Model, spec_version: str
+    obj: Mapping[str, Any], flattener: _Flattener, spec_version: str
 ) -> Iterator[Dict[str, Any]]:
     """The MDE items one STIX indicator object stands for (rejections included)."""
-    pattern = str(obj.get("pattern") or "")
+    pattern = obj.get("pattern")
+    shown = "" if pattern is None else str(pattern)
     label = str(obj.get("name") or obj.get("id") or "indicator")
     try:
-        indicator = stix2.parse(dict(obj), allow_custom=True, version=spec_version)
-    except (STIXError, ValueError) as exc:
-        yield _rejected_item(
-            _reject("stix_invalid", f"Not a valid STIX indicator ({label}): {exc}", pattern)
-        )
+        checked = _checked(obj, spec_version)
+    except _Invalid as exc:
+        message = f"Not a valid STIX indicator ({label}): {exc}."
+        yield _rejected_item(_reject("stix_invalid", message, shown))
         return
-    if indicator.get("revoked"):
+    if obj.get("revoked"):
         message = f"The producer revoked this indicator ({label}); it is not imported."
-        yield _rejected_item(_reject("stix_revoked", message, pattern, status="skipped"))
+        yield _rejected_item(_reject("stix_revoked", message, shown, status="skipped"))
         return
-    until = indicator.get("valid_until")
+    until = checked["valid_until"]
     if until is not None and until <= utcnow():
         # Feeds keep expired indicators for history: not an error, just nothing to enforce.
         message = f"The indicator expired at its source on {format_utc(until)} ({label})."
-        yield _rejected_item(_reject("stix_expired", message, pattern, status="skipped"))
+        yield _rejected_item(_reject("stix_expired", message, shown, status="skipped"))
         return
-    kind = indicator.get("pattern_type", "stix")
+    kind = checked["pattern_type"]
     if kind != "stix":
         message = f"{kind} patterns are not supported ({label}); only STIX patterns."
-        yield _rejected_item(_reject("stix_pattern_type", message, pattern))
+        yield _rejected_item(_reject("stix_pattern_type", message, shown))
         return
-    common: Dict[str, Any] = {
-        SOURCE_TIME: format_utc(indicator.get("modified") or indicator.get("created"))
-    }
+    try:
+        tree = parse(shown)
+    except PatternError as exc:
+        message = f"Not a valid STIX indicator ({label}): its pattern does not parse: {exc}."
+        yield _rejected_item(_reject("stix_invalid", message, shown))
+        return
+    common: Dict[str, Any] = {}
+    changed = checked["modified"] or checked["created"]
+    if changed is not None:
+        common[SOURCE_TIME] = format_utc(changed)
     for stix_key, field in (
         ("name", "title"),
         ("description", "description"),
         ("id", "externalId"),
     ):
-        if indicator.get(stix_key):
-            common[field] = str(indicator[stix_key])
-    if indicator.get("valid_until"):
-        common["expirationTime"] = format_utc(indicator["valid_until"])
-    tree = create_pattern_object(pattern, version=spec_version)
-    for found in _Flattener(model).observation(tree):
+        if obj.get(stix_key):
+            common[field] = str(obj[stix_key])
+    if until is not None:
+        common["expirationTime"] = format_utc(until)
+    for found in flattener.observation(tree, shown):
         if isinstance(found, dict):
             found["message"] += f" ({label})"
-            yield {**_rejected_item(found), SOURCE_TIME: common[SOURCE_TIME]}
+            yield {**_rejected_item(found), **{k: v for k, v in common.items() if k == SOURCE_TIME}}
         else:
             yield {**common, "indicatorType": found[0], "indicatorValue": found[1]}
 
@@ -161,6 +230,7 @@ def read_stix(stream: IO[str], model: Model) -> Iterator[Dict[str, Any]]:
         spec = str(data.get("spec_version") or spec)
         data = data.get("objects") or []
     objects = data if isinstance(data, list) else [data]
+    flattener = _Flattener(model)
     for obj in objects:
         if isinstance(obj, dict) and obj.get("type") == "indicator":
-            yield from indicator_items(obj, model, str(obj.get("spec_version") or spec))
+            yield from indicator_items(obj, flattener, str(obj.get("spec_version") or spec))
