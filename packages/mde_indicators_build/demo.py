@@ -1,7 +1,8 @@
 """The end-to-end demo `python3 build.py` ends with: every built bundle against the embedded emulator.
 
 CLI import of a sample file, the built Splunk app's `mdesubmit` over the search command protocol, the
-Sentinel Submit playbook on a sample incident, then a listing and a summary table.
+Sentinel Submit playbook on a sample incident, the SOAR bundle's import action on the same sample file
+from the vault, then a listing and a summary table.
 """
 
 from __future__ import annotations
@@ -92,6 +93,28 @@ def sentinel_submit(emulator: EmulatorServer) -> Step:
     )
 
 
+def soar_import(emulator: EmulatorServer, work: Path) -> Step:
+    """The built SOAR bundle, installed from its own wheels, imports the sample CSV from the vault."""
+    from mde_testkit.soar.harness import SoarRunner, asset_for
+
+    from . import soar
+
+    installed = soar.install(soar.tgz_path(), work / "soar")
+    asset = asset_for(
+        emulator.env(), Path(emulator.ca_file).read_text(), application="Splunk SOAR demo"
+    )
+    runner = SoarRunner(installed.python, installed.app_dir, work / "soar-runs", asset)
+    params = {"vault_id": "{vault:0}", "expiration": "30d", "severity": "Medium"}
+    run = runner.run("import_indicators", params, vault=[SAMPLES / "indicators.csv"])
+    if not run.results:
+        raise SystemExit(f"SOAR import failed: {run.output[-500:]}")
+    return (
+        "SOAR",
+        f"import indicators from a vault file (indicators.csv; action {'succeeded' if run.success else 'failed'})",
+        dict(Counter(r["status"] for r in run.data)),
+    )
+
+
 def run() -> int:
     started = time.monotonic()
     console = Console(width=max(110, Console().width))
@@ -111,6 +134,7 @@ def run() -> int:
             lambda: cli_import(env),
             lambda: splunk_submit(emulator, Path(tmp)),
             lambda: sentinel_submit(emulator),
+            lambda: soar_import(emulator, Path(tmp)),
         ):
             steps.append(step())
             console.print(f" - {steps[-1][0]}: {steps[-1][1]} -> {steps[-1][2]}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, List
 
-from . import splunk, wheel
+from . import soar, splunk, wheel
 from .sentinel import bundle as sentinel
 
 
@@ -21,6 +21,7 @@ class Target:
 TARGETS: List[Target] = [
     Target("wheel", "Python wheel of the core, CLI and emulator", wheel.build, wheel.verify),
     Target("splunk", "Splunk app TA-mde-indicators (.spl)", splunk.build, splunk.verify),
+    Target("soar", "Splunk SOAR app (.tgz, with its dependency wheels)", soar.build, soar.verify),
     Target(
         "sentinel",
         "Microsoft Sentinel playbooks and custom connector (ARM templates, readmes, zip)",

@@ -37,7 +37,7 @@ def test_every_import_contract_is_kept() -> None:
 def tree_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The packages, the Splunk library and the tests, copied so that a defect can be planted."""
     root = tmp_path_factory.mktemp("contracts")
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "data")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "data", ".venv")
     for part in ("packages", "splunk_app/lib", "tests"):
         shutil.copytree(ROOT / part, root / part, ignore=ignore)
     shutil.copy(ROOT / "setup.cfg", root / "setup.cfg")
@@ -79,6 +79,9 @@ def tree_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "import mde_indicators_build",
             "testkit-not-build",
         ),
+        ("packages/mde_soar/src/outcome.py", "from mde_indicators.cli import output", "soar-app"),
+        ("packages/mde_soar/src/lock.py", "import mde_emulator", "soar-app"),
+        ("packages/mde_soar/src/settings.py", "from mde_splunk import rows", "adapters"),
     ],
 )
 def test_a_planted_upward_import_breaks_a_contract(
@@ -98,6 +101,7 @@ def test_a_planted_upward_import_breaks_a_contract(
         "adapters": "Adapters import the core, never each other",
         "emulator": "The emulator imports only the core's runtime",
         "testkit-not-build": "The test kit is below the build",
+        "soar-app": "The SOAR app uses the core (runtime and ops), never the CLI",
     }
     assert f"{names[broken]}" in run.stdout
     assert "BROKEN" in run.stdout

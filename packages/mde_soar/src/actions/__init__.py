@@ -1,0 +1,1 @@
+"""One module per action group; each is params -> core call -> outputs, nothing more."""
