@@ -141,6 +141,15 @@ def _collections(fn: str, args: Tuple[Any, ...]) -> str:
     raise EvaluationError(f"{fn}() takes arrays or objects, not both or others: {sorted(kinds)}")
 
 
+def _key(item: Any) -> Any:
+    """A hashable stand-in with _equals' equality (JSON text for objects and arrays)."""
+    if isinstance(item, (dict, list)):
+        return ("json", json.dumps(item, sort_keys=True))
+    if isinstance(item, (bool, int, float)):
+        return ("number", float(item))  # equals(true, 1)
+    return (_kind(item), item)
+
+
 def _union(*args: Any) -> Any:
     if _collections("union", args) == "dict":
         merged: Dict[str, Any] = {}
@@ -148,9 +157,12 @@ def _union(*args: Any) -> Any:
             merged.update(a)
         return merged
     out: List[Any] = []
+    seen: set = set()
     for a in args:
         for item in a:
-            if not any(_equals(item, seen) for seen in out):
+            key = _key(item)
+            if key not in seen:
+                seen.add(key)
                 out.append(item)
     return out
 
@@ -159,11 +171,14 @@ def _intersection(*args: Any) -> Any:
     if _collections("intersection", args) == "dict":
         keys = [k for k in args[0] if all(k in a and _equals(a[k], args[0][k]) for a in args)]
         return {k: args[-1][k] for k in keys}
+    others = [{_key(x) for x in a} for a in args[1:]]
     out: List[Any] = []
+    seen: set = set()
     for item in args[0]:
-        if all(any(_equals(item, x) for x in a) for a in args[1:]):
-            if not any(_equals(item, seen) for seen in out):
-                out.append(item)
+        key = _key(item)
+        if key not in seen and all(key in other for other in others):
+            seen.add(key)
+            out.append(item)
     return out
 
 
