@@ -86,10 +86,11 @@ def sentinel_submit(emulator: EmulatorServer) -> Step:
     message = sentinel.comments[0]["message"] if sentinel.comments else ""
     accepted = message.count("<td>accepted")
     failed = message.count("<td>failed")
+    protected = message.count("<td>protected")
     return (
         "Sentinel",
         f"Submit-MDEIndicators on a sample incident (run {result.status})",
-        {"submitted": accepted, "failed": failed},
+        {"submitted": accepted, "failed": failed, "protected": protected},
     )
 
 

@@ -13,8 +13,8 @@ import threading
 import time
 import uuid
 from collections import deque
-from typing import Any, Callable, Deque, Dict, Iterable, Optional
-from urllib.parse import urlencode
+from typing import Any, Callable, Deque, Dict, FrozenSet, Iterable, Optional
+from urllib.parse import urlencode, urlsplit
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -68,6 +68,16 @@ def _routes(model: Model) -> Map:
     return Map(rules, strict_slashes=False)
 
 
+def host_audiences(model: Model) -> Dict[str, FrozenSet[str]]:
+    """API host -> the token audiences the cloud table gives for it (gcc-high and dod share one)."""
+    out: Dict[str, set] = {}
+    for cloud in model.clouds.values():
+        for url in (cloud.api_url, *cloud.regions.values()):
+            host = (urlsplit(url).hostname or "").lower()
+            out.setdefault(host, set()).add(cloud.resource.rstrip("/"))
+    return {host: frozenset(audiences) for host, audiences in out.items()}
+
+
 class Emulator:
     def __init__(
         self,
@@ -84,6 +94,7 @@ class Emulator:
         self.admin_key = admin_key
         self.faults = FaultInjector()
         self.routes = _routes(model)
+        self.host_audiences = host_audiences(model)
         self.log: Deque[Dict[str, Any]] = deque(maxlen=200_000)
         self.log_file: Optional[Any] = None
         self._log_lock = threading.Lock()
@@ -200,8 +211,13 @@ class Emulator:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             raise ApiFailure(401, "Unauthorized", "Unauthorized (missing authorization header).")
+        # A request to a cloud's API host (as a Logic App or a proxy sends it) needs that cloud's
+        # audience; the emulator's own address stands for every cloud.
+        host = (urlsplit(f"//{request.host}").hostname or "").lower()
         try:
-            claims = self.identity.verify(header[len("Bearer ") :].strip())
+            claims = self.identity.verify(
+                header[len("Bearer ") :].strip(), self.host_audiences.get(host)
+            )
         except TokenRejected as exc:
             raise ApiFailure(401, "Unauthorized", f"Unauthorized ({exc})") from None
         app = self.identity.apps[claims["appid"]]

@@ -130,17 +130,24 @@ class Identity:
             "expires_on": claims["exp"],
         }
 
-    def verify(self, token: str) -> Dict[str, Any]:
+    def verify(self, token: str, audiences: Optional[Iterable[str]] = None) -> Dict[str, Any]:
+        """The token's claims; `audiences` narrows the accepted audiences (those of the API host)."""
+        accepted = sorted(audiences) if audiences is not None else sorted(self.audiences)
         try:
             claims: Dict[str, Any] = jwt.decode(
                 token,
                 self._key.public_key(),
                 algorithms=["RS256"],
-                audience=list(self.audiences),
+                audience=accepted,
                 options={"require": ["exp", "aud", "appid", "tid"]},
             )
         except jwt.ExpiredSignatureError:
             raise TokenRejected("The access token has expired.") from None
+        except jwt.InvalidAudienceError:
+            raise TokenRejected(
+                f"The access token's audience is not valid for this host; expected "
+                f"{' or '.join(accepted)}."
+            ) from None
         except jwt.InvalidTokenError as exc:
             raise TokenRejected(f"The access token is invalid ({type(exc).__name__}).") from None
         if claims.get("gen", -1) < self.generation or claims["appid"] not in self.apps:

@@ -30,6 +30,26 @@ GALLERY_ENTITIES = frozenset(
     "mailcluster mailmessage submissionmail".split()
 )
 LOCALE_LINK = re.compile(r"https://(docs|azure)\.microsoft\.com/[a-z]{2}-[a-z]{2}/")
+# arm-ttk DeploymentTemplate-Must-Not-Contain-Hardcoded-Uri: the hosts of every URI-valued top-level
+# property of its Azure environments cache (arm-ttk/cache/AllEnvironments.cache.json: AzureCloud,
+# AzureUSGovernment, AzureChinaCloud, AzureGermanCloud), matched anywhere in the template text unless
+# directly preceded by "https://schema.". Packaged solutions fail on any of them.
+ENVIRONMENT_HOSTS = tuple(
+    """management.core.windows.net gallery.azure.com portal.azure.com go.microsoft.com
+    management.azure.com login.microsoftonline.com graph.windows.net datalake.azure.net
+    vault.azure.net api.loganalytics.io region.asazure.windows.net attest.azure.net
+    dev.azuresynapse.net batch.core.windows.net management.core.usgovcloudapi.net portal.azure.us
+    manage.windowsazure.us management.usgovcloudapi.net login.microsoftonline.us
+    vault.usgovcloudapi.net api.loganalytics.us region.asazure.usgovcloudapi.net
+    dev.azuresynapse.usgovcloudapi.net batch.core.usgovcloudapi.net
+    management.core.chinacloudapi.cn portal.azure.cn management.chinacloudapi.cn
+    login.chinacloudapi.cn graph.chinacloudapi.cn vault.azure.cn api.loganalytics.azure.cn
+    region.asazure.chinacloudapi.cn dev.azuresynapse.azure.cn batch.chinacloudapi.cn
+    management.core.cloudapi.de portal.microsoftazure.de manage.microsoftazure.de
+    management.microsoftazure.de login.microsoftonline.de graph.cloudapi.de
+    vault.microsoftazure.de region.asazure.cloudapi.de batch.cloudapi.de""".split()
+)
+HARDCODED_HOST = re.compile("|".join(re.escape(h) for h in ENVIRONMENT_HOSTS), re.IGNORECASE)
 
 
 @dataclass
@@ -239,7 +259,19 @@ def arm_ttk_subset(template: Mapping[str, Any]) -> Report:
         not LOCALE_LINK.search(json.dumps(template)), "a docs link carries a locale segment"
     )
     report.check(json.dumps(template).isascii(), "non-ASCII text")
+    for host in hardcoded_hosts(json.dumps(template)):
+        report.problems.append(f"hard-coded URI host {host} (use environment())")
+    report.checks += 1
     return report
+
+
+def hardcoded_hosts(text: str) -> List[str]:
+    """Cloud endpoint hosts written into a template, as arm-ttk finds them."""
+    found = []
+    for match in HARDCODED_HOST.finditer(text):
+        if not text[: match.start()].lower().endswith("https://schema."):
+            found.append(match.group())
+    return sorted(set(found))
 
 
 def validate_template(template: Mapping[str, Any]) -> Report:

@@ -6,8 +6,10 @@ documents shipped must carry exactly the schema's values.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, Dict, List, Mapping, Set, Tuple
 
+from mde_indicators.guardrails import Guardrails
 from mde_indicators.model import Model
 from mde_testkit.logicapps.definition import walk_actions
 from mde_testkit.logicapps.expressions import Literal, calls, parse_wdl_string, template_nodes
@@ -23,6 +25,30 @@ def string_literals(text: str) -> Set[str]:
                 a.value for a in call.args if isinstance(a, Literal) and isinstance(a.value, str)
             }
     return found
+
+
+def call_literals(text: str, function: str) -> Set[Any]:
+    """The literal arguments after the first of every call to `function` in an expression."""
+    found: Set[Any] = set()
+    for node in template_nodes(parse_wdl_string(text)):
+        for call in calls(node):
+            if call.name.lower() == function.lower():
+                found |= {a.value for a in call.args[1:] if isinstance(a, Literal)}
+    return found
+
+
+def protected_list_problems(name: str, keys: Set[str]) -> List[str]:
+    """Every value of the built-in protected list (the CLI's and Splunk's) is in the rendered table."""
+    guard = Guardrails.load()
+    wanted = {f"h:{h}" for h in guard.hashes} | {f"d:{d.replace('.', '|')}" for d in guard.domains}
+    wanted |= {f"p:{d.replace('.', '|')}" for d in guard.parents}
+    for network, _ in guard.networks:
+        if network.version == 4:
+            wanted.add(f"n:{network.prefixlen}/{int(network.network_address)}")
+        elif network.prefixlen == 128:
+            wanted.add(f"i:{ipaddress.IPv6Address(network.network_address).compressed}")
+    missing = sorted(wanted - keys)
+    return [f"{name} protected values missing from the template: {missing[:10]}"] if missing else []
 
 
 def _workflow(template: Mapping[str, Any]) -> Dict[str, Any]:
@@ -122,12 +148,26 @@ def playbook_problems(name: str, template: Mapping[str, Any], model: Model) -> L
         http = actions["Import_Indicators"]["inputs"]
         expect.append(("import body key", list(http["body"]), [op.body_key]))
         expect.append(("import path", http["uri"].split("}", 1)[1], model.path_prefix + op.path))
+        batch = actions["Batch"]["inputs"]
+        expect.append(("import batch", call_literals(batch, "take"), {op.batch_size}))
+        expect.append(("import batch step", call_literals(batch, "mul"), {op.batch_size}))
         expect.append(
             (
-                "import batch",
-                actions["For_each_batch"]["foreach"].rsplit(",", 1)[1].strip(" )"),
-                str(op.batch_size),
+                "import batch count",
+                call_literals(actions["For_each_batch"]["foreach"], "div"),
+                {op.batch_size},
             )
+        )
+        check = actions["Select_Checked"]["inputs"]["select"]
+        expect.append(
+            (
+                "blocking actions",
+                string_literals(check) & set(model.actions),
+                {a.name for a in model.actions.values() if a.blocks},
+            )
+        )
+        out += protected_list_problems(
+            name, set(actions["Protected_Builtin"]["inputs"].get("keys", []))
         )
     if "Batch_Delete" in actions:
         op = model.operations["BatchDeleteIndicators"]
@@ -135,6 +175,13 @@ def playbook_problems(name: str, template: Mapping[str, Any], model: Model) -> L
         expect.append(("BatchDelete body key", list(http["body"]), [op.body_key]))
         expect.append(
             ("BatchDelete path", http["uri"].split("}", 1)[1], model.path_prefix + op.path)
+        )
+        expect.append(
+            (
+                "BatchDelete batch",
+                call_literals(actions["Delete_Batch"]["inputs"], "take"),
+                {op.batch_size},
+            )
         )
         listing = actions["List_Indicators"]["inputs"]
         expect.append(
@@ -145,13 +192,9 @@ def playbook_problems(name: str, template: Mapping[str, Any], model: Model) -> L
             )
         )
         filterable = {f.name for f in model.filterable_fields}
-        named = {
-            w
-            for w in ("indicatorValue", "indicatorType", "application")
-            if w
-            in listing["queries"]["$filter"] + actions["Select_Filter_Clauses"]["inputs"]["select"]
-        }
+        named = {f for f in model.fields if f"{f} eq " in listing["queries"]["$filter"]}
         expect.append(("filter fields", sorted(named - filterable), []))
+        expect.append(("filter fields used", sorted(named), ["indicatorType", "indicatorValue"]))
     out += [f"{name} {n}: {g!r} != schema {e!r}" for n, g, e in expect if g != e]
     return out
 

@@ -15,6 +15,7 @@ import jinja2
 from .context import TEMPLATES_DIR, build_context
 from .swagger import (
     CONSENT_REDIRECT,
+    LOGIC_APPS_REDIRECT,
     SECURITY,
     connector_properties,
     oauth_settings,
@@ -60,17 +61,26 @@ def _json(text: str, source: str) -> Dict[str, Any]:
 
 
 def arm_connector_parts(model: Any) -> Dict[str, Any]:
-    """The Swagger and OAuth settings with the cloud-dependent values as template expressions."""
+    """The Swagger and OAuth settings with the cloud-dependent values as template expressions: the
+    API host and audience from the cloud table, the sign-in host from environment() (no hard-coded
+    sign-in URI), and the Logic Apps consent redirect of the resource group's region."""
     swagger = swagger_document(model)
     swagger["host"] = f"[{CLOUD}.host]"
-    authorize = f"[concat({CLOUD}.authorityHost, '/common/oauth2/authorize')]"
+    authorize = "[concat(variables('LoginHost'), '/common/oauth2/authorize')]"
     swagger["securityDefinitions"][SECURITY].update(authorizationUrl=authorize, tokenUrl=authorize)
     oauth = oauth_settings(model, None, "[parameters('ClientId')]")
+    oauth.pop("redirectMode")  # a Power Platform setting; Logic Apps uses its regional redirect
+    oauth["redirectUrl"] = "[variables('RedirectUrl')]"
     oauth["clientSecret"] = "[parameters('ClientSecret')]"
     oauth["properties"]["AzureActiveDirectoryResourceId"] = f"[{CLOUD}.audience]"
-    oauth["customParameters"]["loginUri"]["value"] = f"[{CLOUD}.authorityHost]"
+    oauth["customParameters"]["loginUri"]["value"] = "[variables('LoginHost')]"
     oauth["customParameters"]["resourceUri"]["value"] = f"[{CLOUD}.audience]"
-    return {"swagger_arm": swagger, "oauth_arm": oauth, "swagger_redirect": CONSENT_REDIRECT}
+    return {
+        "swagger_arm": swagger,
+        "oauth_arm": oauth,
+        "power_platform_redirect": CONSENT_REDIRECT,
+        "logic_apps_redirect": LOGIC_APPS_REDIRECT,
+    }
 
 
 def render_all(model: Any = None) -> List[Rendered]:
@@ -103,6 +113,7 @@ def render_all(model: Any = None) -> List[Rendered]:
             pb=pb,
             template=template,
             deploy_url=f"{solution['deployBaseUrl']}/{pb['name']}/azuredeploy.json",
+            logic_apps_redirect=LOGIC_APPS_REDIRECT,
         )
         out.append(Rendered(pb["name"], "playbook", template, readme, {}))
     return out

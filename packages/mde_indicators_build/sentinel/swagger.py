@@ -14,7 +14,14 @@ from mde_indicators import __version__
 from mde_indicators.model import Field, Model
 
 SECURITY = "oauth2-auth"
+# Power Platform (paconn, apiProperties.json) signs connections in through the global redirect; a
+# Logic Apps custom connector through its region's: logic-apis-<region>.consent.azure-apim.net
+# (.us in Azure Government).
 CONSENT_REDIRECT = "https://global.consent.azure-apim.net/redirect"
+LOGIC_APPS_REDIRECT = {
+    "AzureCloud": "https://logic-apis-<region>.consent.azure-apim.net/redirect",
+    "AzureUSGovernment": "https://logic-apis-<region>.consent.azure-apim.us/redirect",
+}
 _TYPES: Dict[str, Dict[str, Any]] = {
     "string": {"type": "string"},
     "text": {"type": "string"},

@@ -18,8 +18,8 @@ from mde_testkit.logicapps.expressions import (
     parse_wdl_string,
     template_nodes,
 )
-from mde_testkit.logicapps.functions import KNOWN, PURE
-from mde_testkit.logicapps.runtime import SUPPORTED_ACTIONS, Runner
+from mde_testkit.logicapps.functions import PURE, RECENT, arity_problem
+from mde_testkit.logicapps.runtime import SUPPORTED_ACTIONS, Runner, definition_problems
 
 # MicrosoftDocs/azure-docs articles/logic-apps/logic-apps-limits-and-config.md (definition limits)
 LIMITS = {
@@ -130,6 +130,11 @@ def check_workflow(
             check(len(action.get("cases", {})) <= LIMITS["switch_cases"], f"{name}: too many cases")
         if kind == "InitializeVariable":
             check(not parents, f"{name}: variables can only be initialized at the top level")
+            declared = action.get("inputs", {}).get("variables", [])
+            check(
+                len(declared) == 1,
+                f"{name}: initializes {len(declared)} variables; one per action works in every cloud",
+            )
         for dep, states in action.get("runAfter", {}).items():
             check(
                 dep in siblings and dep != name, f"{name}: runAfter {dep!r} is not a sibling action"
@@ -165,6 +170,9 @@ def check_workflow(
     trigger_scope = _Scope(set(), (), foreach, variables, declared_params, False)
     for name, trigger in triggers.items():
         count += _check_expressions(name, trigger, trigger_scope, problems)
+    # what Azure refuses when saving: a SetVariable reading its own variable (the rest is above)
+    problems.extend(p for p in definition_problems(definition) if "self reference" in p)
+    count += 1
     for key in sorted(connection_keys_used(definition) - set(connections)):
         problems.append(
             f"$connections['{key}'] is used but not declared in the workflow's parameters"
@@ -238,9 +246,12 @@ def _check_expressions(
 
 def _check_call(call: Call, scope: _Scope) -> List[str]:
     fn = call.name.lower()
-    if fn not in KNOWN:
-        return [f"unknown function {call.name}()"]
+    refused = arity_problem(call.name, len(call.args))
+    if refused:
+        return [refused]
     out = []
+    if fn in RECENT:
+        out.append(f"{call.name}() is newer than the 2021 function reference; not in every cloud")
     if fn not in PURE and not hasattr(Runner, f"fn_{fn}"):
         out.append(f"{call.name}() is outside the offline evaluator's subset")
     arg = call.args[0].value if call.args and hasattr(call.args[0], "value") else None

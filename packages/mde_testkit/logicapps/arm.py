@@ -14,6 +14,36 @@ from .functions import EvaluationError, to_string
 
 OFFLINE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 OFFLINE_GROUP = {"name": "rg-offline", "location": "westeurope"}
+# environment() as ARM returns it in each Azure cloud (learn.microsoft.com, azure-resource-manager
+# template-functions-deployment#environment; names as in Get-AzEnvironment), the parts templates read.
+ENVIRONMENTS: Dict[str, Dict[str, Any]] = {
+    "AzureCloud": {
+        "name": "AzureCloud",
+        "portal": "https://portal.azure.com",
+        "resourceManager": "https://management.azure.com/",
+        "authentication": {
+            "loginEndpoint": "https://login.microsoftonline.com/",
+            "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"],
+            "tenant": "common",
+            "identityProvider": "AAD",
+        },
+    },
+    "AzureUSGovernment": {
+        "name": "AzureUSGovernment",
+        "portal": "https://portal.azure.us",
+        "resourceManager": "https://management.usgovcloudapi.net/",
+        "authentication": {
+            "loginEndpoint": "https://login.microsoftonline.us/",
+            "audiences": [
+                "https://management.core.usgovcloudapi.net/",
+                "https://management.usgovcloudapi.net/",
+            ],
+            "tenant": "common",
+            "identityProvider": "AAD",
+        },
+    },
+}
+OFFLINE_GROUP_GOV = {"name": "rg-offline", "location": "usgovvirginia"}
 
 
 @dataclass
@@ -28,13 +58,38 @@ class Deployment:
 
 
 class _Evaluator:
-    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        template: Mapping[str, Any],
+        parameters: Mapping[str, Any],
+        environment: str = "AzureCloud",
+    ) -> None:
         self.template = template
+        self.environment = ENVIRONMENTS[environment]
+        group = OFFLINE_GROUP if environment == "AzureCloud" else OFFLINE_GROUP_GOV
+        self.functions: Dict[str, Callable[..., Any]] = {
+            "parameters": self._parameter,
+            "variables": self.variable,
+            "concat": _concat,
+            "resourcegroup": lambda: dict(group),
+            "subscription": lambda: {"subscriptionId": OFFLINE_SUBSCRIPTION},
+            "environment": lambda: self.environment,
+            "resourceid": lambda *a: _resource_id(group["name"], *a),
+            "tolower": lambda s: s.lower(),
+            "string": to_string,
+            "if": lambda c, a, b: a if _boolean(c) else b,
+            "equals": lambda a, b: a == b,
+            "empty": lambda v: not v,
+            "length": len,
+            "sub": lambda a, b: a - b,
+            "substring": _substring,
+        }
         declared = template.get("parameters", {})
         unknown = set(parameters) - set(declared)
         if unknown:
             raise EvaluationError(f"unknown template parameters {sorted(unknown)}")
         self.parameters: Dict[str, Any] = {}
+        self.variables: Dict[str, Any] = {}
         for name, spec in declared.items():
             if name in parameters:
                 value = parameters[name]
@@ -49,20 +104,11 @@ class _Evaluator:
                 if bound in spec and not ok(value, spec[bound]):
                     raise EvaluationError(f"{name}={value!r} violates {bound} {spec[bound]}")
             self.parameters[name] = value
-        self.variables: Dict[str, Any] = {}
-        self.functions: Dict[str, Callable[..., Any]] = {
-            "parameters": self.parameters.__getitem__,
-            "variables": self.variable,
-            "concat": _concat,
-            "resourcegroup": lambda: dict(OFFLINE_GROUP),
-            "subscription": lambda: {"subscriptionId": OFFLINE_SUBSCRIPTION},
-            "resourceid": _resource_id,
-            "tolower": lambda s: s.lower(),
-            "string": to_string,
-            "if": lambda c, a, b: a if c else b,
-            "equals": lambda a, b: a == b,
-            "empty": lambda v: not v,
-        }
+
+    def _parameter(self, name: str) -> Any:
+        if name not in self.parameters:
+            raise EvaluationError(f"parameter {name!r} is not defined (or used in its own default)")
+        return self.parameters[name]
 
     def variable(self, name: str) -> Any:
         if name not in self.variables:
@@ -106,20 +152,35 @@ def _concat(*args: Any) -> Any:
     return "".join(to_string(a) for a in args)
 
 
-def _resource_id(type_: str, *names: str) -> str:
+def _substring(text: Any, start: int, length: Optional[int] = None) -> str:
+    end = len(text) if length is None else start + length
+    if not isinstance(text, str) or start < 0 or end > len(text) or end < start:
+        raise EvaluationError(f"substring({text!r}, {start}, {length}) is out of range")
+    return text[start:end]
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise EvaluationError(f"if() needs a boolean condition, got {value!r}")
+    return value
+
+
+def _resource_id(group: str, type_: str, *names: str) -> str:
     provider, *kinds = type_.split("/")
     path = "/".join(f"{k}/{n}" for k, n in zip(kinds, names))
     return (
-        f"/subscriptions/{OFFLINE_SUBSCRIPTION}/resourceGroups/{OFFLINE_GROUP['name']}"
-        f"/providers/{provider}/{path}"
+        f"/subscriptions/{OFFLINE_SUBSCRIPTION}/resourceGroups/{group}/providers/{provider}/{path}"
     )
 
 
 def deploy(
-    template: Mapping[str, Any], parameters: Optional[Mapping[str, Any]] = None
+    template: Mapping[str, Any],
+    parameters: Optional[Mapping[str, Any]] = None,
+    environment: str = "AzureCloud",
 ) -> Deployment:
-    """Resolve every template expression for the given parameter values (defaults otherwise)."""
-    evaluator = _Evaluator(template, parameters or {})
+    """Resolve every template expression for the given parameter values (defaults otherwise), as a
+    deployment in the given Azure cloud (environment(): AzureCloud or AzureUSGovernment)."""
+    evaluator = _Evaluator(template, parameters or {}, environment)
     resources = [evaluator.value(r) for r in template["resources"]]
     for name in template.get("variables", {}):
         evaluator.variable(name)

@@ -36,7 +36,7 @@ class Access:
 Node = Union[Literal, Call, Access]
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_$][A-Za-z0-9_$]*)"
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?(?:\d+(?:\.\d+)?|\.\d+))|(?P<name>[A-Za-z_$][A-Za-z0-9_$]*)"
     r"|(?P<punct>\?\[|\?\.|[()\[\],.}]))"
 )
 
@@ -92,7 +92,9 @@ class _Parser:
         if kind == "str":
             return Literal(value[1:-1].replace("''", "'"))
         if kind == "num":
-            return Literal(float(value) if "." in value else int(value))
+            return Literal(
+                float(value) if "." in value else int(value)
+            )  # `.3` too, as MS writes it
         if kind != "name":
             raise ExpressionError(f"unexpected {value or 'end'!r} at {pos} in {self.text!r}")
         if self.value != "(":

@@ -66,8 +66,10 @@ class FakeSentinel:
 
 
 class EmulatorHttp:
-    """Http actions against the MDE emulator: the cloud's API host is mapped to the emulator, and the
-    managed-identity token is fetched from the emulator's identity endpoint for the action's audience."""
+    """Http actions against the MDE emulator: the request goes to the emulator's address with the
+    cloud's API host in the Host header (so the emulator checks the token's audience for that host),
+    and the managed-identity token is fetched from the emulator's identity endpoint for the action's
+    audience, as a Logic App does."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self.base = env["MDE_API_URL"].rstrip("/")
@@ -98,7 +100,7 @@ class EmulatorHttp:
                 {"error": {"code": "UnknownHost", "message": f"{origin} is not an MDE API host"}},
             )
         auth = inputs.get("authentication") or {}
-        headers = dict(inputs.get("headers") or {})
+        headers = dict(inputs.get("headers") or {}, Host=parts.netloc)
         if auth.get("type") == "ManagedServiceIdentity":
             headers["Authorization"] = f"Bearer {self.token(auth['audience'])}"
         self.sent.append(inputs)
@@ -162,10 +164,12 @@ class RecordingHttp:
 
 
 def workflow_of(
-    template: Mapping[str, Any], parameters: Optional[Mapping[str, Any]] = None
+    template: Mapping[str, Any],
+    parameters: Optional[Mapping[str, Any]] = None,
+    environment: str = "AzureCloud",
 ) -> Tuple[Dict[str, Any], Dict[str, Any], str]:
     """(definition, workflow parameter values, workflow name) as Azure would deploy them."""
-    deployment = deploy(template, parameters)
+    deployment = deploy(template, parameters, environment)
     workflow = deployment.resource("Microsoft.Logic/workflows")
     props = workflow["properties"]
     values = {k: v["value"] for k, v in props.get("parameters", {}).items()}
@@ -179,8 +183,9 @@ def run_playbook(
     sentinel: Optional[FakeSentinel] = None,
     parameters: Optional[Mapping[str, Any]] = None,
     now: Optional[datetime] = None,
+    environment: str = "AzureCloud",
 ) -> Tuple[RunResult, FakeSentinel]:
-    definition, values, name = workflow_of(template, parameters)
+    definition, values, name = workflow_of(template, parameters, environment)
     sentinel = sentinel or FakeSentinel()
     result = Runner(definition, values, http, sentinel, workflow_name=name, now=now).run(
         trigger_body

@@ -1,24 +1,45 @@
 """Run a Logic Apps workflow definition offline: the action types and functions the playbooks use.
 
-Actions run in runAfter order with Logic Apps' status rules; HTTP and managed-connector calls go to
+A model of Azure Logic Apps (Consumption), never more lenient than it. Sources: Microsoft's docs
+(logic-apps-workflow-actions-triggers, logic-apps-control-flow-run-steps-group-scopes: "when any action
+in the scope fails ... the scope's status is marked Failed"; error-exception-handling: a branch that ends
+in a skipped action takes its predecessor's status and any failed branch fails the run), the function
+reference (functions.py) and Azure's save-time validation (unknown functions, wrong argument counts and
+self-referencing SetVariable are refused: WorkflowInvalid). HTTP and managed-connector calls go to
 handlers the caller supplies (the MDE emulator, a Sentinel stand-in). No retries, no concurrency.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from .definition import ActionResult, ConnectorHandler, HttpHandler, Response, RunResult, _children
-from .expressions import Access, Call, Literal, Node, Template, parse_wdl_string
-from .functions import PURE, EvaluationError, format_time, to_string
+from .expressions import (
+    Access,
+    Call,
+    ExpressionError,
+    Literal,
+    Node,
+    Template,
+    calls,
+    parse_wdl_string,
+    template_nodes,
+)
+from .functions import PURE, EvaluationError, arity_problem, format_time, to_string
 
 SUPPORTED_ACTIONS = frozenset(
     "Compose InitializeVariable SetVariable AppendToStringVariable AppendToArrayVariable "
-    "IncrementVariable Query Select If Foreach Scope Http ApiConnection Terminate".split()
+    "IncrementVariable Query Select If Foreach Until Scope Http ApiConnection Terminate".split()
 )
+CONTAINERS = frozenset("If Foreach Until Scope Switch".split())
 VARIABLE_TYPES = {"String": str, "Integer": int, "Array": list, "Boolean": bool, "Object": dict}
+FAILING = ("Failed", "TimedOut")
+UNTIL_DEFAULT_COUNT = 60  # the designer's default limit.count
+
+
+class WorkflowInvalid(EvaluationError):
+    """A definition Azure refuses to save: the workflow never runs."""
 
 
 class Terminated(Exception):
@@ -36,6 +57,70 @@ def _template(text: str) -> Template:
     return _PARSED[text]
 
 
+def _strings(raw: Any) -> Iterator[str]:
+    if isinstance(raw, dict):
+        for value in raw.values():
+            yield from _strings(value)
+    elif isinstance(raw, list):
+        for value in raw:
+            yield from _strings(value)
+    elif isinstance(raw, str):
+        yield raw
+
+
+def _own(action: Mapping[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in action.items() if k not in ("actions", "else", "cases", "default")}
+
+
+def definition_problems(definition: Mapping[str, Any]) -> List[str]:
+    """What Azure's save-time validation refuses: unparsable expressions, unknown functions, wrong
+    argument counts, a SetVariable that reads its own variable, variables initialized in a container."""
+    problems: List[str] = []
+
+    def expressions(where: str, raw: Any) -> List[Call]:
+        found: List[Call] = []
+        for text in _strings(raw):
+            try:
+                nodes = template_nodes(_template(text))
+            except ExpressionError as exc:
+                problems.append(f"{where}: {exc}")
+                continue
+            for node in nodes:
+                found.extend(calls(node))
+        return found
+
+    def walk(actions: Mapping[str, Any], nested: bool) -> None:
+        for name, action in actions.items():
+            kind = action.get("type")
+            found = expressions(name, _own(action))
+            problems.extend(
+                f"{name}: {p}" for c in found if (p := arity_problem(c.name, len(c.args)))
+            )
+            if kind == "SetVariable":
+                target = (action.get("inputs") or {}).get("name")
+                if any(
+                    c.name.lower() == "variables"
+                    and c.args
+                    and isinstance(c.args[0], Literal)
+                    and c.args[0].value == target
+                    for c in found
+                ):
+                    problems.append(f"{name}: self reference is not supported (variable {target})")
+            if kind == "InitializeVariable" and nested:
+                problems.append(f"{name}: variables can only be initialized at the top level")
+            for child in _children(action):
+                walk(child, True)
+
+    for name, trigger in (definition.get("triggers") or {}).items():
+        problems.extend(
+            f"{name}: {p}"
+            for c in expressions(name, trigger)
+            if (p := arity_problem(c.name, len(c.args)))
+        )
+    walk(definition.get("actions") or {}, False)
+    return problems
+
+
 class Runner:
     def __init__(
         self,
@@ -46,6 +131,9 @@ class Runner:
         workflow_name: str = "playbook",
         now: Optional[datetime] = None,
     ) -> None:
+        problems = definition_problems(definition)
+        if problems:
+            raise WorkflowInvalid("the workflow definition is invalid: " + "; ".join(problems))
         self.definition = definition
         self.parameters = {
             name: parameters.get(name, spec.get("defaultValue"))
@@ -57,6 +145,7 @@ class Runner:
         self.results: Dict[str, ActionResult] = {}
         self.variables: Dict[str, Any] = {}
         self.loops: Dict[str, Any] = {}
+        self.iterations: Dict[str, int] = {}
         self.item_stack: List[Any] = []
         self.trigger: Dict[str, Any] = {}
         self.requests: List[Dict[str, Any]] = []
@@ -81,25 +170,13 @@ class Runner:
         if isinstance(node, Literal):
             return node.value
         if isinstance(node, Access):
-            target, key = self.node(node.target), self.node(node.key)
-            if target is None:
-                if node.safe:
-                    return None
-                raise EvaluationError(f"cannot read property {key!r} of null")
-            if isinstance(target, dict) and isinstance(key, str):
-                if key in target:
-                    return target[key]
-            elif isinstance(target, list) and isinstance(key, int) and not isinstance(key, bool):
-                if -len(target) <= key < len(target):
-                    return target[key]
-            else:
-                raise EvaluationError(f"cannot read property {key!r} of a {type(target).__name__}")
-            if node.safe:
-                return None
-            raise EvaluationError(f"property {key!r} does not exist")
+            return self._access(self.node(node.target), self.node(node.key), node.safe)
         assert isinstance(node, Call)
         args = [self.node(a) for a in node.args]
         name = node.name.lower()
+        problem = arity_problem(node.name, len(args))
+        if problem:
+            raise WorkflowInvalid(problem)
         bound = getattr(self, f"fn_{name}", None)
         function = bound or PURE.get(name)
         if function is None:
@@ -108,8 +185,27 @@ class Runner:
             return function(*args)
         except EvaluationError:
             raise
-        except (TypeError, ValueError, IndexError) as exc:
+        except (TypeError, ValueError, IndexError, KeyError) as exc:
             raise EvaluationError(f"{node.name}(): {exc}") from None
+
+    @staticmethod
+    def _access(target: Any, key: Any, safe: bool) -> Any:
+        if target is None:
+            if safe:
+                return None
+            raise EvaluationError(f"cannot read property {key!r} of null")
+        if isinstance(target, dict) and isinstance(key, str):
+            if key in target:
+                return target[key]
+        elif isinstance(target, list) and isinstance(key, int) and not isinstance(key, bool):
+            if 0 <= key < len(target):
+                return target[key]
+        else:
+            # Azure: "Property selection is not supported on values of type 'String'", also with ?
+            raise EvaluationError(f"cannot select {key!r} on a {type(target).__name__}")
+        if safe:
+            return None
+        raise EvaluationError(f"property {key!r} does not exist")
 
     def fn_parameters(self, name: str) -> Any:
         if name not in self.parameters:
@@ -144,6 +240,11 @@ class Runner:
             raise EvaluationError(f"items({loop!r}) outside that loop")
         return self.loops[loop]
 
+    def fn_iterationindexes(self, loop: str) -> int:
+        if loop not in self.iterations:
+            raise EvaluationError(f"iterationIndexes({loop!r}) outside that Until loop")
+        return self.iterations[loop]
+
     def fn_item(self) -> Any:
         if not self.item_stack:
             raise EvaluationError("item() outside a Select, Query or loop")
@@ -160,8 +261,8 @@ class Runner:
     def fn_utcnow(self, fmt: str = "o") -> str:
         return format_time(self.now, fmt)
 
-    def fn_guid(self) -> str:
-        return str(uuid.uuid4())
+    def fn_guid(self, fmt: str = "D") -> str:
+        return str(PURE["guid"](fmt))
 
     def fn_listcallbackurl(self) -> str:
         return "https://offline.invalid/callback"
@@ -170,19 +271,20 @@ class Runner:
     def run(self, trigger_body: Any) -> RunResult:
         self.trigger = {"body": trigger_body, "headers": {}}
         try:
-            status = self.container(self.definition.get("actions", {}))
+            status, _ = self.container(self.definition.get("actions", {}))
             error = None
         except Terminated as stop:
             status, error = stop.status, stop.error
         return RunResult(status, self.results, error, self.requests)
 
-    def container(self, actions: Mapping[str, Any]) -> str:
+    def container(self, actions: Mapping[str, Any]) -> Tuple[str, bool]:
+        """Run actions in runAfter order: (the branches' status, whether any action failed)."""
         pending = dict(actions)
         done: Dict[str, str] = {}
         while pending:
             ready = [n for n, a in pending.items() if all(d in done for d in a.get("runAfter", {}))]
             if not ready:
-                raise EvaluationError(f"runAfter cannot be satisfied for {sorted(pending)}")
+                raise WorkflowInvalid(f"runAfter cannot be satisfied for {sorted(pending)}")
             for name in ready:
                 action = pending.pop(name)
                 wanted = action.get("runAfter", {})
@@ -192,9 +294,7 @@ class Runner:
                     self.results[name] = ActionResult(name, "Skipped")
                     self.skip_children(action)
                     done[name] = "Skipped"
-        after = {d for a in actions.values() for d in a.get("runAfter", {})}
-        last = [done[n] for n in actions if n not in after]
-        return "Failed" if any(s in ("Failed", "TimedOut") for s in last) else "Succeeded"
+        return _branches_status(actions, done), any(s in FAILING for s in done.values())
 
     def skip_children(self, action: Mapping[str, Any]) -> None:
         for child in _children(action):
@@ -206,14 +306,24 @@ class Runner:
         kind = action["type"]
         handler = getattr(self, f"do_{kind.lower()}", None)
         if handler is None:
-            raise EvaluationError(f"action type {kind} is outside the evaluated subset")
+            raise WorkflowInvalid(f"action type {kind} is outside the evaluated subset")
         result = ActionResult(name, "Succeeded")
         self.results[name] = result
         try:
             handler(action, result)
+        except WorkflowInvalid:
+            raise
         except EvaluationError as exc:
             result.status, result.error = "Failed", str(exc)
         return result.status
+
+    def _nested(self, actions: Mapping[str, Any], result: ActionResult) -> bool:
+        """Run a container's actions; the container fails when any action inside failed."""
+        _, failed = self.container(actions)
+        if failed:
+            result.status = "Failed"
+            result.error = result.error or "an action inside failed"
+        return failed
 
     def do_compose(self, action: Mapping[str, Any], result: ActionResult) -> None:
         result.inputs = result.outputs = self.value(action.get("inputs"))
@@ -228,8 +338,11 @@ class Runner:
 
     def do_setvariable(self, action: Mapping[str, Any], result: ActionResult) -> None:
         inputs = action["inputs"]
-        self.fn_variables(inputs["name"])
-        self.variables[inputs["name"]] = self.value(inputs["value"])
+        current = self.fn_variables(inputs["name"])
+        value = self.value(inputs["value"])
+        if current is not None and value is not None and type(value) is not type(current):
+            raise EvaluationError(f"variable {inputs['name']} cannot be set to {value!r}")
+        self.variables[inputs["name"]] = value
 
     def do_appendtostringvariable(self, action: Mapping[str, Any], result: ActionResult) -> None:
         name = action["inputs"]["name"]
@@ -273,7 +386,7 @@ class Runner:
         }
 
     def condition(self, expression: Any) -> bool:
-        """An If/Query condition: a boolean expression string or the designer's object form."""
+        """An If/Query/Until condition: a boolean expression string or the designer's object form."""
         if isinstance(expression, str):
             value = self.value(expression)
         else:
@@ -294,26 +407,44 @@ class Runner:
         if not self.condition(action["expression"]):
             then, other = other, then
         self.skip_children({"actions": other})
-        result.status = self.container(then)
+        self._nested(then, result)
 
     def do_scope(self, action: Mapping[str, Any], result: ActionResult) -> None:
-        result.status = self.container(action.get("actions", {}))
+        self._nested(action.get("actions", {}), result)
 
     def do_foreach(self, action: Mapping[str, Any], result: ActionResult) -> None:
         items = self.value(action["foreach"])
         if not isinstance(items, list):
             raise EvaluationError("foreach needs an array")
-        statuses = []
+        failed = False
         for item in items:
             self.loops[result.name] = item
             self.item_stack.append(item)
             try:
-                statuses.append(self.container(action.get("actions", {})))
+                _, inner = self.container(action.get("actions", {}))
+                failed = failed or inner
             finally:
                 self.item_stack.pop()
                 self.loops.pop(result.name, None)
         result.outputs = {"iterations": len(items)}
-        result.status = "Failed" if "Failed" in statuses else "Succeeded"
+        if failed:
+            result.status, result.error = "Failed", "an action inside failed"
+
+    def do_until(self, action: Mapping[str, Any], result: ActionResult) -> None:
+        """Do-until: the actions run first, then the expression; at most limit.count iterations."""
+        limit = int((action.get("limit") or {}).get("count", UNTIL_DEFAULT_COUNT))
+        count = 0
+        try:
+            while True:
+                self.iterations[result.name] = count
+                count += 1
+                if self._nested(action.get("actions", {}), result):
+                    break
+                if self.condition(action["expression"]) or count >= limit:
+                    break
+        finally:
+            self.iterations.pop(result.name, None)
+        result.outputs = {"iterations": count}
 
     def _call(self, result: ActionResult, response: Response) -> None:
         result.outputs = {
@@ -354,3 +485,21 @@ class Runner:
         inputs = self.value(action["inputs"])
         result.inputs = inputs
         raise Terminated(inputs["runStatus"], inputs.get("runError"))
+
+
+def _branches_status(actions: Mapping[str, Any], done: Mapping[str, str]) -> str:
+    """Failed when a branch ends in failure; a branch ending in a skipped action takes the status
+    of that action's predecessors (so a failure that nothing handled still fails the run)."""
+    after = {d for a in actions.values() for d in a.get("runAfter", {})}
+
+    def effective(name: str, seen: Tuple[str, ...] = ()) -> str:
+        status = done[name]
+        if status != "Skipped":
+            return status
+        preds = [p for p in actions[name].get("runAfter", {}) if p not in seen]
+        if any(effective(p, (*seen, name)) in FAILING for p in preds):
+            return "Failed"
+        return "Skipped"
+
+    ends = [effective(n) for n in actions if n not in after]
+    return "Failed" if any(s in FAILING for s in ends) else "Succeeded"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
 from mde_emulator import EmulatorServer
+from mde_indicators_build.sentinel.context import load_config
 from mde_indicators_build.sentinel.render import render_all
 from mde_testkit.logicapps.definition import RunResult
 from mde_testkit.logicapps.offline import EmulatorHttp, FakeSentinel, run_playbook
@@ -38,6 +39,7 @@ class Harness:
         playbook: str,
         payload: Dict[str, Any],
         sentinel: Optional[FakeSentinel] = None,
+        environment: str = "AzureCloud",
         **parameters: Any,
     ) -> Tuple[RunResult, FakeSentinel]:
         return run_playbook(
@@ -46,6 +48,7 @@ class Harness:
             self.http,
             sentinel,
             parameters or None,
+            environment=environment,
         )
 
     def api_calls(self, op: str) -> List[Dict[str, Any]]:
@@ -57,5 +60,28 @@ class Harness:
 
 
 @pytest.fixture()
-def harness(emulator: EmulatorServer, playbooks: Dict[str, Dict[str, Any]]) -> Harness:
-    return Harness(emulator, playbooks)
+def harness(emulator: EmulatorServer, playbooks: Dict[str, Dict[str, Any]]) -> Iterator[Harness]:
+    """The emulator's system-assigned identity gets the role the readmes grant the playbooks."""
+    (identity,) = [
+        a for a in emulator.admin("GET", "apps")["value"] if a["managed_identity"] == "system"
+    ]
+    roles = {p["role"] for p in load_config()["playbooks"]}
+    assert len(roles) == 1
+
+    def grant(role: Optional[str]) -> None:
+        emulator.admin(
+            "POST",
+            "apps",
+            {
+                "clientId": identity["client_id"],
+                "name": identity["name"],
+                "role": role,
+                "managedIdentity": "system",
+            },
+        )
+
+    grant(roles.pop())
+    try:
+        yield Harness(emulator, playbooks)
+    finally:
+        grant(identity["role"])
