@@ -2,7 +2,9 @@
 
 splunkd checks the caller's capability (restmap.conf) and the handler checks it again. The handler resolves
 the account with the system session key and makes the MDE call itself, so neither the client secret nor an
-access token is ever handed to the caller. Clients (and their msal token caches) live as long as the process.
+access token is ever handed to the caller. splunkd builds a new handler object per request: clients (and
+their msal token caches) live in clients.py, for the life of the process. Errors answer in splunkd's own
+shape, {"messages": [{"type": "ERROR", "text": ...}]}.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from mde_indicators.results import ItemResult, Status, failure
 from mde_indicators.service import IndicatorService
 from mde_indicators.validate import parse_bool
 
-from . import accounts, audit, logs
+from . import accounts, audit, clients, history, logs
 from .caps import ENDPOINT, ROUTES
 from .outbox import PENDING, Outbox, retryable
 from .protect import load_guard
@@ -74,10 +76,16 @@ def match(method: str, parts: List[str]) -> Optional[Tuple[str, str]]:
     return None
 
 
+def _seconds(value: Any) -> Optional[float]:
+    try:
+        return None if value in (None, "") else max(0.0, float(value))
+    except (TypeError, ValueError):
+        raise HandlerError(400, "'deadline' must be a number of seconds.") from None
+
+
 class Api:
     def __init__(self, model: Optional[Model] = None) -> None:
         self.model = model or load_model()
-        self.clients: Dict[str, Tuple[str, IndicatorsClient]] = {}
         self.log = logs.get_logger("rest")
 
     def handle(self, raw: Any) -> Dict[str, Any]:
@@ -109,7 +117,8 @@ class Api:
     def error(self, status: int, message: str, **extra: Any) -> Dict[str, Any]:
         message = logs.mask(message)
         self.log.warning("HTTP %s: %s", status, message)
-        return {"payload": {"error": message, **extra}, "status": status}
+        payload = {"messages": [{"type": "ERROR", "text": message}], **extra}
+        return {"payload": payload, "status": status}
 
     def authorize(self, request: Request, capability: str) -> None:
         context = request.as_user().capabilities()
@@ -119,11 +128,17 @@ class Api:
 
     def client(self, request: Request, account: Optional[str]) -> Tuple[str, IndicatorsClient]:
         name, config, digest = accounts.load(request.as_system(), account)
-        cached = self.clients.get(name)
-        if cached is None or cached[0] != digest:
-            cached = (digest, IndicatorsClient.from_config(config))
-            self.clients[name] = cached
-        return name, cached[1]
+        return name, clients.client_for(name, config, digest)
+
+    def audit(
+        self, request: Request, operation: str, results: List[ItemResult], context: Any
+    ) -> None:
+        """The audit log line of every result, and its copy in the history the dashboard reads."""
+        audit.record(operation, results, context)
+        try:
+            history.store(request.as_system(), operation, results, context)
+        except SplunkdError as exc:
+            self.log.warning("history not kept for %d results: %s", len(results), exc.message)
 
     def context(self, request: Request, account: str) -> Dict[str, Any]:
         given = request.body.get("context") or {}
@@ -154,16 +169,29 @@ class Api:
         if not all(isinstance(i, dict) for i in items):
             raise HandlerError(400, "Each indicator must be an object of MDE field names.")
         dry_run = bool(parse_bool(request.body.get("dry_run", False)))
+        deadline = _seconds(request.body.get("deadline"))
         name, client = self.client(request, request.body.get("account"))
         service = IndicatorService(None if dry_run else client, self.model)
-        guard = load_guard(self.model)
-        results = service.import_indicators(items, guard=guard, dry_run=dry_run)
+        guard = load_guard(request.as_system())
+        # A caller with a time limit of its own (the alert action) hands it down: no MDE call starts or
+        # waits past it, and with queue=true what is left goes to the outbox.
+        with client.transport.until(None if deadline is None else time.monotonic() + deadline):
+            results = service.import_indicators(items, guard=guard, dry_run=dry_run)
         context = self.context(request, name)
         extra: Dict[int, Dict[str, Any]] = {}
         if parse_bool(request.body.get("queue", False)) and not dry_run:
             extra = self.queue(request, name, items, results, context)
-        audit.record("import", results, context)
+        self.audit(request, "import", results, context)
         return {"results": [{**r.as_dict(), **extra.get(i, {})} for i, r in enumerate(results)]}
+
+    def record_results(self, request: Request) -> Dict[str, Any]:
+        """Audit results a command or the alert action settled itself (invalid, duplicate rows)."""
+        operation = str(request.body.get("operation") or "import")
+        if operation not in ("import", "delete"):
+            raise HandlerError(400, "'operation' must be import or delete.")
+        results = [ItemResult.from_dict(r) for r in self._items(request, "results")]
+        self.audit(request, operation, results, self.context(request, request.body.get("account")))
+        return {"recorded": len(results)}
 
     # -- outbox -------------------------------------------------------------------------------------
     def outbox(self, request: Request) -> Outbox:
@@ -205,8 +233,18 @@ class Api:
         for account, group in groups.items():
             report += self.deliver(request, outbox, account, group)
         context = {"source": "mderetry", "user": request.user, "account": ",".join(groups)}
-        audit.record("retry", [ItemResult.from_dict(r) for r in report], context)
+        self.audit(request, "retry", [ItemResult.from_dict(r) for r in report], context)
+        self.prune_history(request)
         return {"results": report, "pending": outbox.pending_count()}
+
+    def prune_history(self, request: Request) -> None:
+        """The scheduled delivery also keeps the history to [audit] retention_days."""
+        system = request.as_system()
+        try:
+            days = accounts.conf_stanza(system, "audit").get("retention_days")
+            history.prune(system, float(days or history.DEFAULT_RETENTION_DAYS))
+        except (SplunkdError, ValueError) as exc:
+            self.log.warning("history not pruned: %s", exc)
 
     def deliver(
         self, request: Request, outbox: Outbox, account: str, group: List[Dict[str, Any]]
@@ -215,7 +253,7 @@ class Api:
         try:
             _, client = self.client(request, account)
             service = IndicatorService(client, self.model)
-            results = service.import_indicators(bodies, guard=load_guard(self.model))
+            results = service.import_indicators(bodies, guard=load_guard(request.as_system()))
         except MdeIndicatorsError as exc:
             # An account that no longer resolves: count the attempt, keep the entries until max_attempts.
             results = [failure(i, str(b.get("indicatorValue")), exc) for i, b in enumerate(bodies)]
@@ -244,7 +282,7 @@ class Api:
             itype = request.body.get("type") or None
             run = lambda: service.delete_values(values, indicator_type=itype, dry_run=dry_run)  # noqa: E731
         results = run()
-        audit.record("delete", results, self.context(request, name))
+        self.audit(request, "delete", results, self.context(request, name))
         return {"results": [r.as_dict() for r in results]}
 
     # -- accounts (admins) --------------------------------------------------------------------------
@@ -256,11 +294,12 @@ class Api:
     def save_account(self, request: Request) -> Dict[str, Any]:
         saved = accounts.save(request.as_user(), self.model, request.body)
         self.log.info("account %s saved by %s", saved["name"], request.user)
-        return saved
+        # The admin's own session wrote the account; marking the app configured is the app's doing.
+        return {**saved, **accounts.mark_configured(request.as_system())}
 
     def delete_account(self, request: Request) -> Dict[str, Any]:
         removed = accounts.remove(request.as_user(), request.parts[-1])
-        self.clients.pop(removed["name"], None)
+        clients.forget(removed["name"])
         self.log.info("account %s deleted by %s", removed["name"], request.user)
         return removed
 

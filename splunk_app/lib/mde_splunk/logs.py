@@ -1,13 +1,15 @@
 """App logging: one rotating file per component in $SPLUNK_HOME/var/log/splunk/ (indexed into _internal).
 
 Every record passes a filter that masks registered secrets, so a secret that reaches a message by accident
-is still never written.
+is still never written. A log file that cannot be opened (permissions, a full or read-only disk) falls back
+to stderr, which splunkd files in search.log or splunkd.log, rather than failing the command.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 from logging.handlers import RotatingFileHandler
 from typing import Optional, Set
 
@@ -57,9 +59,13 @@ def get_logger(component: str, level: str = "INFO") -> logging.Logger:
         handler: logging.Handler
         if directory and os.path.isdir(directory):
             path = os.path.join(directory, f"{PREFIX}_{component}.log")
-            handler = RotatingFileHandler(
-                path, maxBytes=25_000_000, backupCount=5, encoding="utf-8"
-            )
+            try:
+                handler = RotatingFileHandler(
+                    path, maxBytes=25_000_000, backupCount=5, encoding="utf-8"
+                )
+            except OSError as exc:
+                handler = logging.StreamHandler(sys.stderr)
+                sys.stderr.write(f"WARN cannot open {path} ({exc.strerror}); logging to stderr\n")
         else:
             handler = logging.NullHandler()
         handler.setFormatter(logging.Formatter(_FORMAT))
