@@ -7,9 +7,10 @@ fails the rest with its reason.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set
 
 from .client import IndicatorsClient
 from .deletion import Deleter
@@ -201,18 +202,63 @@ class IndicatorService:
         return entry.settle(status, indicator_id=str(entity.get("id")))
 
     def delete_ids(
-        self, ids: Sequence[str], *, dry_run: bool = False, progress: Optional[Progress] = None
+        self,
+        ids: Sequence[str],
+        *,
+        dry_run: bool = False,
+        max_changes: Optional[int] = None,
+        progress: Optional[Progress] = None,
     ) -> List[ItemResult]:
         """Delete indicators by ID with BatchDelete (chunks); an unknown ID falls back to single deletes."""
-        return Deleter(self.client, self.model, progress).delete_ids(ids, dry_run=dry_run)
+        return self._limited(
+            lambda dry: Deleter(self.client, self.model, progress).delete_ids(ids, dry_run=dry),
+            dry_run,
+            max_changes,
+        )
 
     def delete_values(
-        self, values: Sequence[str], *, indicator_type: Optional[str] = None, dry_run: bool = False
+        self,
+        values: Sequence[str],
+        *,
+        indicator_type: Optional[str] = None,
+        dry_run: bool = False,
+        max_changes: Optional[int] = None,
     ) -> List[ItemResult]:
         """Delete every indicator matching each value (and type, when given): look up IDs, then delete."""
-        return Deleter(self.client, self.model).delete_values(
-            values, indicator_type=indicator_type, dry_run=dry_run
+        return self._limited(
+            lambda dry: Deleter(self.client, self.model).delete_values(
+                values, indicator_type=indicator_type, dry_run=dry
+            ),
+            dry_run,
+            max_changes,
         )
+
+    @staticmethod
+    def _limited(
+        run: Callable[[bool], List[ItemResult]], dry_run: bool, max_changes: Optional[int]
+    ) -> List[ItemResult]:
+        """Run a deletion; with max_changes, a dry run first counts what would go, and over the limit
+        nothing is deleted and every item that would have gone fails with the reason."""
+        if max_changes is None:
+            return run(dry_run)
+        planned = run(True)
+        doomed = sum(
+            len((r.indicator_id or "").split(",")) for r in planned if r.status is Status.DRY_RUN
+        )
+        if doomed > max_changes:
+            reason = (
+                f"Nothing deleted: {doomed:,} indicators would go, more than --max-changes "
+                f"{max_changes:,}."
+            )
+            return [
+                dataclasses.replace(
+                    r, status=Status.FAILED, reason_code="max_changes", reason=reason
+                )
+                if r.status is Status.DRY_RUN
+                else r
+                for r in planned
+            ]
+        return planned if dry_run else run(False)
 
     # -- helpers ----------------------------------------------------------------------------------
     def _failed(self, p: Prepared, exc: MdeIndicatorsError) -> ItemResult:

@@ -4,13 +4,15 @@ Retries cover 429 (honouring Retry-After), 500/502/503/504 and transport errors 
 reset, timeouts, a response cut short) — POSTs included, since submit and import are idempotent upserts.
 A 401 renews the token once. Every attempt has a total deadline and all of them together, sign-in
 included, stay within max_retry_seconds (session.py). TLS is always verified; redirects are refused.
+A caller with a deadline of its own (the Splunk alert action's maxtime) bounds every request with until().
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Mapping, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping, Optional
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -69,6 +71,19 @@ class Transport:
         self.budget = RateBudget(config.rate_limit_scale, clock=clock, sleep=sleep)
         self._sleep = sleep
         self._clock = clock
+        self.deadline: Optional[float] = None  # on the clock: no attempt starts or waits past it
+
+    @contextmanager
+    def until(self, deadline: Optional[float]) -> Iterator[None]:
+        """Bound every request in the block by deadline (on this transport's clock); None: no bound."""
+        previous = self.deadline
+        self.deadline = (
+            deadline if previous is None or deadline is None else min(previous, deadline)
+        )
+        try:
+            yield
+        finally:
+            self.deadline = previous
 
     def url(self, op: Operation, **path_params: str) -> str:
         path = op.path.format(**{k: quote(str(v), safe="") for k, v in path_params.items()})
@@ -92,6 +107,12 @@ class Transport:
         op = self.model.operations[operation]
         target = url or self.url(op, **(path_params or {}))
         deadline = self._clock() + self.retry.max_total
+        if self.deadline is not None:
+            deadline = min(deadline, self.deadline)
+            if self._clock() >= deadline:
+                raise errors.TransportError(
+                    f"{op.name} not sent: the caller's time limit was reached", code="deadline"
+                )
         attempts, renewed = 0, False
         while True:
             # Sign in first (within the same budget), so that the rate budget times the API call itself.
@@ -160,7 +181,7 @@ class Transport:
             params=params,
             json=json_body,
             headers=headers,
-            timeout=(self.config.connect_timeout, self.config.read_timeout),
+            timeout=(self.config.connect_timeout, self._read_timeout()),
         )
         log.debug(
             "%s %s -> %s in %.0f ms",
@@ -170,6 +191,11 @@ class Transport:
             (time.monotonic() - started) * 1000,
         )
         return response
+
+    def _read_timeout(self) -> float:
+        if self.deadline is None:
+            return self.config.read_timeout
+        return max(1.0, min(self.config.read_timeout, self.deadline - self._clock()))
 
 
 def _json(response: requests.Response) -> Any:

@@ -40,7 +40,9 @@ class MdeDeleteCommand(MdeCommand, StreamingCommand):
 
         batch = load_model().operations["BatchDeleteIndicators"].batch_size
         preview = bool(self.metadata.preview)
-        self.buffer = RowBuffer(batch, sender(send, self.deleter.describe, preview=preview))
+        self.buffer = RowBuffer(
+            batch, sender(self.guarded(send), self.deleter.describe, preview=preview)
+        )
 
     def stream(self, records):
         return self.stream_buffered(records, self.deleter.row)

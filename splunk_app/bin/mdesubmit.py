@@ -38,7 +38,8 @@ class MdeSubmitCommand(MdeCommand, StreamingCommand):
             )
 
         batch = model.operations["ImportIndicators"].batch_size
-        self.buffer = RowBuffer(batch, sender(send, describe, preview=bool(self.metadata.preview)))
+        preview = bool(self.metadata.preview)
+        self.buffer = RowBuffer(batch, sender(self.guarded(send), describe, preview=preview))
 
     def stream(self, records):
         return self.stream_buffered(records, self.submitter.row)

@@ -23,7 +23,7 @@ def splunk_session(
     python = find_python("3.13") or find_python("3.9") or sys.executable
     env = emulator_session.env()
     with SplunkHarness(app, python, tmp_path_factory.mktemp("reliability-home"), env) as harness:
-        harness.splunkd.add_account(
+        harness.add_account(
             "reliability",
             {**account_settings(env), **CLIENT},
             {"client_secret": env["MDE_CLIENT_SECRET"]},

@@ -149,7 +149,7 @@ def test_a_stuck_account_does_not_keep_the_handler_from_answering_for_another(
             "max_attempts": "2",
             "max_retry_seconds": str(BUDGET),
         }
-        harness.splunkd.add_account("stuck", stuck, {"client_secret": env["MDE_CLIENT_SECRET"]})
+        harness.add_account("stuck", stuck, {"client_secret": env["MDE_CLIENT_SECRET"]})
         runs: Dict[str, object] = {}
 
         def submit(account: str, value: str) -> None:

@@ -50,7 +50,7 @@ def test_an_entry_queued_again_during_delivery_is_not_deleted(
         member_a = splunk
         member_b.splunkd.kvstore = member_a.splunkd.kvstore  # one replicated collection
         for member in (member_a, member_b):
-            member.splunkd.add_account("race", settings, secret)
+            member.add_account("race", settings, secret)
             member.splunkd.confs["mde_indicators"]["outbox"] = {"base_delay": "0"}
 
         emulator.admin("POST", "faults", {"spec": "import:503"})

@@ -104,9 +104,7 @@ def test_errors_carry_neither_secret_nor_token(canary_env: Dict[str, str]) -> No
 def test_splunk_commands_and_alert_never_show_the_secret(
     splunk: SplunkHarness, canary_env: Dict[str, str]
 ) -> None:
-    splunk.splunkd.add_account(
-        "canary", account_settings(canary_env), {"client_secret": CANARY_SECRET}
-    )
+    splunk.add_account("canary", account_settings(canary_env), {"client_secret": CANARY_SECRET})
     outputs = []
     for search, rows in (
         ("mdesubmit field=v action=Block account=canary", [{"v": SHA}, {"v": "bad"}]),
@@ -126,9 +124,7 @@ def test_splunk_commands_and_alert_never_show_the_secret(
     )
     outputs.append(done.stdout + done.stderr)
     wrong_account = {**account_settings(canary_env)}
-    splunk.splunkd.add_account(
-        "canary-wrong", wrong_account, {"client_secret": CANARY_SECRET + "-wrong"}
-    )
+    splunk.add_account("canary-wrong", wrong_account, {"client_secret": CANARY_SECRET + "-wrong"})
     failed = splunk.run("mdesubmit field=v action=Block account=canary-wrong", [{"v": SHA}])
     outputs.append(json.dumps(failed.rows) + json.dumps(failed.messages) + failed.stderr)
     assert "failed" in json.dumps(failed.rows)
@@ -199,7 +195,7 @@ def test_an_untrusted_certificate_fails_in_splunk_too(
     splunk: SplunkHarness, canary_env: Dict[str, str]
 ) -> None:
     settings = {k: v for k, v in account_settings(canary_env).items() if k != "ca_bundle"}
-    splunk.splunkd.add_account("no-ca", settings, {"client_secret": CANARY_SECRET})
+    splunk.add_account("no-ca", settings, {"client_secret": CANARY_SECRET})
     run = splunk.run("mdesubmit field=v action=Block account=no-ca", [{"v": SHA}])
     (row,) = run.rows
     assert row["mde_status"] == "failed" and re.search(r"(?i)tls|certificate", row["mde_error"])

@@ -110,7 +110,7 @@ def test_splunk_never_shows_an_echoed_token_or_upstream_text_verbatim(
         bundle = tmp_path / "trusted.pem"
         bundle.write_bytes(Path(env["MDE_CA_BUNDLE"]).read_bytes() + server.ca.cert_pem.bytes())
         settings = {**account_settings(env), "api_url": server.url, "ca_bundle": str(bundle)}
-        splunk.splunkd.add_account("echo", settings, {"client_secret": env["MDE_CLIENT_SECRET"]})
+        splunk.add_account("echo", settings, {"client_secret": env["MDE_CLIENT_SECRET"]})
         submitted = splunk.run("mdesubmit field=v action=Block account=echo", [{"v": "c" * 64}])
         listed = splunk.run("mdelist account=echo")
         token = token_of(server)

@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List
 
 import click
 
-from ..errors import ConfigurationError, MdeIndicatorsError, PermissionDenied
+from ..errors import ConfigurationError, MdeIndicatorsError
 from ..exits import ExitStatus
 from . import Context, main
 
 COMPLETE_VAR = "_MDE_INDICATORS_COMPLETE"
-
-
-def _roles(token: str, roles: Mapping[str, Mapping[str, str]]) -> str:
-    """The app roles the token carries, with what each lets the app see (payload only, for display)."""
-    import jwt
-
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return "token is not a JWT; roles unknown"
-    found = [str(r) for r in claims.get("roles") or []]
-    shown = [
-        f"{r} (sees {roles[r].get('visibility', '?')} indicators)" if r in roles else r
-        for r in found
-    ]
-    return ", ".join(shown) or "no app roles in the token"
 
 
 def _probe(step: str, run: Any) -> Dict[str, Any]:
@@ -42,24 +26,6 @@ def _probe(step: str, run: Any) -> Dict[str, Any]:
             "exit_status": int(exc.exit_status),
         }
     return {"check": step, "ok": True, "detail": detail}
-
-
-def _write_probe(obj: Context) -> str:
-    """An import of zero indicators: it cannot change anything, but MDE authorises it like any write.
-
-    200 (the emulator) and 400 (an empty batch refused after authorisation) both prove write access;
-    403 means the app lacks Ti.ReadWrite/Ti.ReadWrite.All.
-    """
-    op = obj.client.model.operations["ImportIndicators"]
-    try:
-        obj.client.transport.request(op.name, json_body={op.body_key: []})
-    except PermissionDenied:
-        raise
-    except MdeIndicatorsError as exc:
-        if exc.status != 400:
-            raise
-        return "import endpoint accepted the caller (empty batch refused with 400, nothing written)"
-    return "import endpoint accepted the caller (empty batch, nothing written)"
 
 
 @main.command()
@@ -78,6 +44,8 @@ def check(obj: Context, no_write_probe: bool, as_json: bool) -> None:
       mde-indicators check
       mde-indicators --profile prod check --json
     """
+    from ..access import describe_roles, write_probe  # the HTTP stack loads only when check runs
+
     checks: List[Dict[str, Any]] = []
     settings: Dict[str, Any] = {}
     try:
@@ -101,7 +69,10 @@ def check(obj: Context, no_write_probe: bool, as_json: bool) -> None:
         settings["profile"] = f"{profile.name} ({profile.path})" if profile.name else None
         model = obj.client.model
         checks.append(
-            _probe("sign-in", lambda: _roles(obj.client.transport.tokens.token(), model.roles))
+            _probe(
+                "sign-in",
+                lambda: describe_roles(obj.client.transport.tokens.token(), model),
+            )
         )
         if checks[-1]["ok"]:
             checks.append(
@@ -113,7 +84,7 @@ def check(obj: Context, no_write_probe: bool, as_json: bool) -> None:
                 )
             )
         if checks[-1]["ok"] and not no_write_probe:
-            checks.append(_probe("write", lambda: _write_probe(obj)))
+            checks.append(_probe("write", lambda: write_probe(obj.client)))
     code = _exit_code(checks)
     if as_json:
         click.echo(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -12,7 +11,7 @@ from .. import odata
 from ..exits import ExitStatus
 from ..model import load_model
 from ..ops.inputs.readers import read_items
-from ..results import ItemResult, Status
+from ..results import Status
 from . import Context, handle_errors, main
 from .options import guard_options, indicator_options, input_options, output_options, type_choice
 from .output import print_indicators, print_results
@@ -236,31 +235,11 @@ def delete(
     """
     if bool(ids) == bool(values):
         raise click.UsageError("Give indicator IDs or --value, not both and not neither.")
-    service = obj.service
-
-    def run(dry: bool) -> List[ItemResult]:
-        if ids:
-            return service.delete_ids(list(ids), dry_run=dry)
-        return service.delete_values(list(values), indicator_type=indicator_type, dry_run=dry)
-
-    limit = obj.max_changes(max_changes)
-    results = run(True) if dry_run or limit is not None else []
-    doomed = sum(
-        len((r.indicator_id or "").split(",")) for r in results if r.status is Status.DRY_RUN
-    )
-    if limit is not None and doomed > limit:
-        reason = (
-            f"Nothing deleted: {doomed:,} indicators would go, more than --max-changes {limit:,}."
+    service, limit = obj.service, obj.max_changes(max_changes)
+    if ids:
+        results = service.delete_ids(list(ids), dry_run=dry_run, max_changes=limit)
+    else:
+        results = service.delete_values(
+            list(values), indicator_type=indicator_type, dry_run=dry_run, max_changes=limit
         )
-        results = [refused(r, reason) for r in results]
-    elif not dry_run:
-        results = run(False)
     return print_results(results, as_json=as_json, output=output, title="Delete")
-
-
-def refused(result: ItemResult, reason: str) -> ItemResult:
-    if result.status is not Status.DRY_RUN:
-        return result
-    return dataclasses.replace(
-        result, status=Status.FAILED, reason_code="max_changes", reason=reason
-    )

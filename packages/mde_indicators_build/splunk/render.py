@@ -25,6 +25,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 # template -> path inside the app
 OUTPUTS = {
     "app.conf.j2": "default/app.conf",
+    "app.manifest.j2": "app.manifest",
     "commands.conf.j2": "default/commands.conf",
     "searchbnf.conf.j2": "default/searchbnf.conf",
     "mde_indicators_accounts.conf.spec.j2": "README/mde_indicators_accounts.conf.spec",
@@ -34,6 +35,15 @@ OUTPUTS = {
     "alert.html.j2": f"default/data/ui/alerts/{ALERT}.html",
 }
 CUSTOM_CONFS = ("mde_indicators", "mde_indicators_accounts")
+# The platform floor: Splunk 9.3 is the first whose Python (3.9) runs every vendored library; Splunk
+# Cloud Platform 9.3.2408 and later likewise. README.md says the same.
+SPLUNK_VERSIONS = ">=9.3.0"
+
+
+def app_build(version: str) -> int:
+    """app.conf [install] build: a positive integer that grows with every release (semver order)."""
+    major, minor, patch = (int(p) for p in version.split("+")[0].split("-")[0].split(".")[:3])
+    return major * 1_000_000 + minor * 1_000 + patch
 
 
 def app_spec() -> ModuleType:
@@ -53,6 +63,8 @@ def context(model: Model, app: str) -> Dict[str, Any]:
     return {
         "app": app,
         "version": version(),
+        "build": app_build(version()),
+        "splunk_versions": SPLUNK_VERSIONS,
         "model": model,
         "commands": spec.commands(model),
         "alert": ALERT,

@@ -2,6 +2,8 @@
 
 Wheels are fetched once into build/splunk-wheels/; unpacking keeps each *.dist-info, which splunk-sdk 3.x
 reads on every request. Its wheel declares Python >= 3.13, so pip resolves for 3.13 and pure wheels only.
+Code that cannot run on the app's floor (Python 3.9, Splunk 9.3) and that the app never imports is left
+out: splunk-sdk 3.x's splunklib/ai/ (an LLM agent toolkit written for Python 3.10+).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..paths import BUILD
 
 REQUIREMENTS = Path(__file__).with_name("lib.txt")
 WHEELS = BUILD / "splunk-wheels"
+LEFT_OUT = ("splunklib/ai/",)
 _PIN = re.compile(r"^([A-Za-z0-9_.-]+)==(\S+)\s+--hash=sha256:([0-9a-f]{64})")
 
 
@@ -66,7 +69,7 @@ def unpack(lib: Path) -> List[str]:
                     raise SystemExit(
                         f"{wheel.name} has a .data folder; only plain pure wheels are vendored"
                     )
-                if name.endswith((".pyc", "/")):
+                if name.endswith((".pyc", "/")) or name.startswith(LEFT_OUT):
                     continue
                 target = lib / name
                 target.parent.mkdir(parents=True, exist_ok=True)

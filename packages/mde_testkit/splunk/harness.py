@@ -3,18 +3,19 @@ splunkd with an MDE account pointing at an emulator. Building the app is the bui
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
-import subprocess
 import tarfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, Mapping, Optional
 
-from .driver import CommandRun, run_command, to_csv
-from .splunkd import FakeSplunkd
+import requests
+
+from .driver import CommandRun, run_command
+from .splunkd import AlertRun, FakeSplunkd
 
 ACCOUNT = "primary"
+ALERT_ACTION = "mde_submit_indicator"
 
 
 def install(spl: Path, apps_dir: Path) -> Path:
@@ -52,7 +53,8 @@ def account_settings(emulator_env: Mapping[str, str]) -> Dict[str, str]:
 
 
 class SplunkHarness:
-    """A fake splunkd for one interpreter, with the account configured; run() drives a command."""
+    """A fake splunkd for one interpreter with the account created through the app's setup endpoint;
+    run() drives a command, alert() fires the alert action."""
 
     def __init__(
         self, app_dir: Path, python: str, home: Path, emulator_env: Mapping[str, str]
@@ -61,22 +63,59 @@ class SplunkHarness:
         self.python = python
         self.home = home
         self.env = splunk_env(home)
+        self.emulator_env = dict(emulator_env)
         self.splunkd = FakeSplunkd(app_dir, python=python, env=self.env)
-        self.splunkd.add_account(
+        self.fired = 0
+
+    def __enter__(self) -> SplunkHarness:
+        self.splunkd.__enter__()
+        self.add_account(
             ACCOUNT,
-            account_settings(emulator_env),
-            {"client_secret": emulator_env["MDE_CLIENT_SECRET"]},
+            account_settings(self.emulator_env),
+            {"client_secret": self.emulator_env["MDE_CLIENT_SECRET"]},
         )
         self.splunkd.confs.setdefault("mde_indicators", {})["settings"] = {
             "default_account": ACCOUNT
         }
-
-    def __enter__(self) -> SplunkHarness:
-        self.splunkd.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.splunkd.__exit__(*exc)
+
+    def rest(
+        self, method: str, path: str, body: Any = None, *, user: str = "admin"
+    ) -> requests.Response:
+        """Call the app's REST endpoint (/services/mde_indicators/<path>) as user, JSON in and out."""
+        return self.call(method, f"/services/mde_indicators/{path}", body, user=user)
+
+    def call(
+        self, method: str, path: str, body: Any = None, *, user: str = "admin"
+    ) -> requests.Response:
+        """Any splunkd path (e.g. the app's KV Store collections) as user, JSON in and out."""
+        with requests.Session() as session:
+            session.trust_env = False  # loopback: a developer's proxy settings must not capture it
+            return session.request(
+                method,
+                f"{self.splunkd.uri}{path}",
+                params={"output_mode": "json"},
+                data=json.dumps(body) if body is not None else None,
+                headers={
+                    "Authorization": f"Splunk {self.splunkd.token(user)}",
+                    "Content-Type": "application/json",
+                },
+                timeout=120,
+            )
+
+    def add_account(
+        self, name: str, settings: Mapping[str, str], secret: Mapping[str, str]
+    ) -> None:
+        """Create or update an account as an admin does on the setup page."""
+        answer = self.rest("POST", "accounts", {"name": name, **settings, **secret})
+        if answer.status_code != 200:
+            raise RuntimeError(f"account {name}: HTTP {answer.status_code} {answer.text}")
+
+    def remove_account(self, name: str) -> None:
+        self.rest("DELETE", f"accounts/{name}")
 
     def run(
         self,
@@ -86,9 +125,10 @@ class SplunkHarness:
         user: str = "analyst",
         **kw: Any,
     ) -> CommandRun:
+        kw.setdefault("splunkd_uri", self.splunkd.uri)
         return run_command(
-            self.app_dir, command_line, rows, self.env, splunkd_uri=self.splunkd.uri,
-            session_key=self.splunkd.token(user), python=self.python, **kw,
+            self.app_dir, command_line, rows, self.env, session_key=self.splunkd.token(user),
+            python=self.python, **kw,
         )  # fmt: skip
 
     def alert(
@@ -99,29 +139,14 @@ class SplunkHarness:
         user: str = "analyst",
         search_name: str = "Block hashes from EDR",
         argv: Iterable[str] = ("--execute",),
-    ) -> subprocess.CompletedProcess:
-        """Run the alert action as splunkd does: JSON payload on stdin, gzipped CSV results file."""
-        dispatch = (
-            Path(self.home)
-            / "dispatch"
-            / f"scheduler__{user}_{os.getpid()}_{len(os.listdir(self.home))}"
-        )
-        dispatch.mkdir(parents=True, exist_ok=True)
-        rows = list(rows)
-        results = dispatch / "results.csv.gz"
-        with gzip.open(results, "wb") as fh:
-            fh.write(to_csv(rows) if rows else b"")
-        payload = {
-            "app": self.app_dir.name, "owner": user, "results_file": str(results),
-            "results_link": "http://splunk.example/app/search", "search_uri": "/servicesNS/nobody/search/saved/searches/x",
-            "server_host": "sh1", "server_uri": self.splunkd.uri, "session_key": self.splunkd.token(user),
-            "sid": f"scheduler__{user}__search__RMD5{dispatch.name}", "search_name": search_name,
-            "configuration": dict(configuration), "result": dict(rows[0]) if rows else {},
-        }  # fmt: skip
-        script = self.app_dir / "bin" / "mde_submit_indicator.py"
-        return subprocess.run(
-            [self.python, str(script), *argv], input=json.dumps(payload), capture_output=True,
-            text=True, env=self.env, cwd=str(self.app_dir / "bin"), timeout=300,
+        server_uri: Optional[str] = None,
+    ) -> AlertRun:
+        """Fire the alert action through the fake splunkd (payload on stdin, gzipped results, maxtime)."""
+        self.fired += 1
+        dispatch = Path(self.home) / "dispatch" / f"scheduler__{user}_{os.getpid()}_{self.fired}"
+        return self.splunkd.sendalert(
+            ALERT_ACTION, configuration, list(rows), user=user, dispatch=dispatch,
+            search_name=search_name, argv=argv, server_uri=server_uri,
         )  # fmt: skip
 
     def logs(self) -> str:

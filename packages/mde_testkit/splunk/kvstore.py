@@ -1,5 +1,16 @@
-"""The KV Store data API of the fake splunkd: collections of JSON documents with _key, queried the way
-splunkd's storage/collections/data endpoint is (query with $lt/$lte/$gt/$gte/$ne/$in/$and/$or, sort, limit).
+"""The KV Store data API of the fake splunkd (storage/collections/data/<collection>), modelled on
+docs.splunk.com "KV Store endpoints" (REST API Reference) and "Use the REST API to manage KV Store":
+
+- only collections the app declares in collections.conf exist (404 otherwise);
+- every stored document carries `_key` (given or generated) and `_user`, the namespace owner the request
+  came through (servicesNS/<owner>/...: "nobody" for the app's shared collections); a `_user` sent by the
+  client is not kept;
+- query= takes $lt/$lte/$gt/$gte/$ne/$in/$and/$or, plus sort=, limit=, skip= and fields=; DELETE without a
+  key deletes what query= selects;
+- batch_save takes at most max_documents_per_batch_save documents (limits.conf [kvstore], 1000 by
+  default) and answers the keys it saved;
+- reading needs the collection's read ACL, writing its write ACL (metadata/default.meta
+  [collections/<name>]) or admin_all_objects.
 """
 
 from __future__ import annotations
@@ -7,9 +18,13 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, Set
 
 from werkzeug.wrappers import Request, Response
+
+from . import rest
+
+MAX_BATCH_SAVE = 1000
 
 _OPS = {
     "$lt": lambda a, b: a is not None and a < b,
@@ -37,12 +52,12 @@ def matches(doc: Dict[str, Any], query: Dict[str, Any]) -> bool:
     return True
 
 
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body), status=status, content_type="application/json")
+Allowed = Callable[[str, str], bool]  # (collection, "read"|"write") -> bool
 
 
 class KvStore:
-    def __init__(self) -> None:
+    def __init__(self, declared: Set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        self.declared = set(declared)
         self.collections: Dict[str, Dict[str, Dict[str, Any]]] = {}
         self.lock = threading.Lock()
 
@@ -55,40 +70,62 @@ class KvStore:
         for spec in reversed([s for s in (request.args.get("sort") or "").split(",") if s]):
             name, _, direction = spec.partition(":")
             found.sort(key=lambda d: (d.get(name) is None, d.get(name)), reverse=direction == "-1")
+        skip = int(request.args.get("skip") or 0)
         limit = int(request.args.get("limit") or 0)
-        return found[:limit] if limit else found
+        found = found[skip : skip + limit] if limit else found[skip:]
+        wanted = [f for f in (request.args.get("fields") or "").split(",") if f]
+        if wanted:
+            found = [{k: d[k] for k in d if k in wanted or k == "_key"} for d in found]
+        return found
 
-    def save(self, collection: str, doc: Dict[str, Any], key: str = "") -> str:
+    def save(
+        self, collection: str, doc: Dict[str, Any], key: str = "", owner: str = "nobody"
+    ) -> str:
         key = key or str(doc.get("_key") or uuid.uuid4().hex)
-        self.collections.setdefault(collection, {})[key] = {**doc, "_key": key}
+        stored = {k: v for k, v in doc.items() if k != "_user"}
+        self.collections.setdefault(collection, {})[key] = {**stored, "_key": key, "_user": owner}
         return key
 
-    def handle(self, request: Request, rest: List[str], app: str) -> Response:
-        collection, rest = rest[0], rest[1:]
+    def handle(
+        self, request: Request, rest_parts: List[str], owner: str, allowed: Allowed
+    ) -> Response:
+        if not rest_parts or (self.declared and rest_parts[0] not in self.declared):
+            return rest.error(request, 404, "Collection not found")
+        collection, rest_parts = rest_parts[0], rest_parts[1:]
+        mode = "read" if request.method == "GET" else "write"
+        if not allowed(collection, mode):
+            return rest.error(
+                request, 403, f"You do not have permission to {mode} collection {collection}"
+            )
         with self.lock:
             rows = self.collections.setdefault(collection, {})
             if request.method == "GET":
-                if rest:
-                    if rest[0] not in rows:
-                        return _json(
-                            {"messages": [{"type": "ERROR", "text": "Could not find object."}]}, 404
-                        )
-                    return _json(rows[rest[0]])
-                return _json(self.select(collection, request))
+                if rest_parts:
+                    if rest_parts[0] not in rows:
+                        return rest.not_found(request, rest_parts[0])
+                    return rest.json_response(rows[rest_parts[0]])
+                return rest.json_response(self.select(collection, request))
             if request.method == "DELETE":
-                if rest:
-                    rows.pop(rest[0], None)
+                if rest_parts:
+                    if rows.pop(rest_parts[0], None) is None:
+                        return rest.not_found(request, rest_parts[0])
                 else:
                     for doc in self.select(collection, request):
                         rows.pop(doc["_key"], None)
                 return Response(status=200)
             body = json.loads(request.get_data(as_text=True) or "null")
-            if rest == ["batch_save"]:
-                return _json([self.save(collection, d) for d in body])
-            if rest and rest[0] not in rows:
-                return _json(
-                    {"messages": [{"type": "ERROR", "text": "Could not find object."}]}, 404
-                )
-            return _json(
-                {"_key": self.save(collection, body, rest[0] if rest else "")}, 200 if rest else 201
-            )
+            if rest_parts == ["batch_save"]:
+                if not isinstance(body, list) or len(body) > MAX_BATCH_SAVE:
+                    return rest.error(
+                        request,
+                        400,
+                        f"Request exceeds API limits - see limits.conf for details. "
+                        f"(max_documents_per_batch_save={MAX_BATCH_SAVE})",
+                    )
+                return rest.json_response([self.save(collection, d, owner=owner) for d in body])
+            if not isinstance(body, dict):
+                return rest.error(request, 400, "Invalid JSON document")
+            if rest_parts and rest_parts[0] not in rows:
+                return rest.not_found(request, rest_parts[0])
+            key = self.save(collection, body, rest_parts[0] if rest_parts else "", owner)
+            return rest.json_response({"_key": key}, 200 if rest_parts else 201)

@@ -1,40 +1,60 @@
-"""A fake splunkd on loopback for the app's tests and demo: users and capabilities, conf files,
-storage/passwords, the KV Store data API and the app's persistent REST handler, over plain HTTP.
+"""A fake splunkd on loopback: a model of splunkd's REST API, persistent handlers and alert actions,
+built from splunkd's behaviour (never from the app's code) for the app's tests, demo and benchmarks.
 
-Roles and capabilities come from the built app's authorize.conf and restmap.conf, so the tests exercise
-the app's own permission model; the handler runs in a child process under the interpreter being tested.
+What it models, and where each behaviour comes from (the modules say more):
+- paths decoded once, EAI answers in JSON or Atom, 404/409 bodies (rest.py);
+- users, roles, capabilities, searchable indexes, default.meta ACLs, sc_admin (authz.py);
+- configs/conf-* as default/ under local/ (confs.py); storage/passwords naming and limits
+  (passwords.py); the KV Store data API with _key/_user (kvstore.py);
+- authentication/current-context: the session's username, roles and capabilities (REST API Reference
+  "authentication/current-context");
+- apps/local/<app>: `configured` from app.conf [install] is_configured, set by POST configured=true, and
+  POST .../_reload (splunk-app-examples setup pages: SetupComponent.jsx and setup_configuration.js;
+  splunklib client.py Entity.reload); editing an app needs admin_all_objects;
+- the app's script endpoints from its restmap.conf: the capability expression is checked before the
+  handler runs (403 from splunkd itself), then one persistent process per script answers each request
+  with a new handler object (persist.py); passSystemAuth adds system_authtoken, passPayload the body;
+- alert actions as sendmodalert runs them: `python bin/<action>.py --execute`, the JSON payload on stdin,
+  results in a gzipped CSV, the script killed after the action's maxtime (alert_actions.conf.spec
+  maxtime: "the maximum amount of time that the execution of an action is allowed to take before the
+  action is aborted"; default 5m).
 """
 
 from __future__ import annotations
 
-import configparser
+import gzip
 import json
+import re
 import secrets
 import subprocess
 import sys
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
-from urllib.parse import unquote
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from . import rest
+from .authz import Metadata, Roles, capability_allows, expression_of, read_conf
+from .confs import ConfStore
+from .driver import to_csv
 from .kvstore import KvStore
+from .passwords import PasswordStore
 
 PERSIST_HOST = Path(__file__).with_name("persist.py")
-BUILTIN_CAPS = {
-    "user": {"search", "run_custom_command", "rest_properties_get"},
-    "admin": {"search", "run_custom_command", "rest_properties_get", "list_storage_passwords",
-              "edit_storage_passwords", "admin_all_objects", "run_sendalert"},
-}  # fmt: skip
 USERS = {
     "admin": ["admin"],
+    "cloudadmin": ["sc_admin"],
     "analyst": ["mde_indicators_submitter"],
     "reader": ["mde_indicators_reader"],
     "guest": ["user"],
 }
 SYSTEM_USER = "splunk-system-user"
+DEFAULT_MAXTIME = 300.0
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 
 
 class _Quiet(WSGIRequestHandler):
@@ -42,36 +62,21 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
-def read_conf(path: Path) -> Dict[str, Dict[str, str]]:
-    parser = configparser.RawConfigParser(strict=False, interpolation=None)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    if path.exists():
-        parser.read(path, encoding="utf-8")
-    return {s: dict(parser.items(s)) for s in parser.sections()}
-
-
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body), status=status, content_type="application/json")
-
-
-def _error(status: int, text: str) -> Response:
-    return _json({"messages": [{"type": "ERROR", "text": text}]}, status)
-
-
-def _entries(items: Mapping[str, Mapping[str, Any]]) -> Response:
-    entry = [
-        {"name": n, "content": dict(c), "acl": {"app": "", "owner": "nobody", "sharing": "app"}}
-        for n, c in items.items()
-    ]
-    return _json({"entry": entry, "paging": {"total": len(entry), "offset": 0}, "messages": []})
+def seconds(text: str) -> float:
+    """An alert_actions.conf duration ("5m", "30s", "1h", a bare number of seconds)."""
+    match = _DURATION.match(text or "")
+    if not match:
+        raise ValueError(f"bad duration {text!r}")
+    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    return float(match.group(1)) * unit
 
 
 class PersistHost:
     """One long-lived handler process, as splunkd keeps for scripttype = persist."""
 
-    def __init__(self, python: str, bin_dir: Path, target: str, env: Mapping[str, str]) -> None:
+    def __init__(self, python: str, script: Path, env: Mapping[str, str]) -> None:
         self.proc = subprocess.Popen(
-            [python, str(PERSIST_HOST), str(bin_dir), target], stdin=subprocess.PIPE,
+            [python, str(PERSIST_HOST), str(script)], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(env),
         )  # fmt: skip
         self.lock = threading.Lock()
@@ -99,6 +104,17 @@ class PersistHost:
                 self.proc.kill()
 
 
+@dataclass
+class AlertRun:
+    """What sendmodalert saw of one action run."""
+
+    returncode: Optional[int]
+    stdout: str
+    stderr: str
+    elapsed: float
+    killed: bool  # maxtime passed and splunkd aborted the script
+
+
 class FakeSplunkd:
     def __init__(
         self,
@@ -111,21 +127,22 @@ class FakeSplunkd:
         self.app = self.app_dir.name
         self.python = python
         self.env = dict(env or {})
-        authorize = read_conf(self.app_dir / "default" / "authorize.conf")
+        default = self.app_dir / "default"
+        self.roles = Roles(read_conf(default / "authorize.conf"))
+        self.metadata = Metadata(read_conf(self.app_dir / "metadata" / "default.meta"))
         self.restmap = {
-            s: v
-            for s, v in read_conf(self.app_dir / "default" / "restmap.conf").items()
-            if s.startswith("script:")
+            s: v for s, v in read_conf(default / "restmap.conf").items() if s.startswith("script:")
         }
         self.tokens: Dict[str, str] = {}
         self.user_roles: Dict[str, List[str]] = {}
-        self.caps: Dict[str, Set[str]] = {}
         for user, roles in USERS.items():
-            self.add_user(user, roles, authorize)
-        self.system_token = self.add_user(SYSTEM_USER, ["admin"], authorize)
-        self.confs: Dict[str, Dict[str, Dict[str, str]]] = {}
-        self.passwords: Dict[str, Dict[str, str]] = {}
-        self.kvstore = KvStore()
+            self.add_user(user, roles)
+        self.system_token = self.add_user(SYSTEM_USER, ["splunk-system-role"])
+        self.conf_store = ConfStore(self.app_dir)
+        self.confs = self.conf_store.local  # what admins wrote: local/<conf>.conf by stanza
+        self.passwords = PasswordStore(self.app)
+        self.kvstore = KvStore(set(read_conf(default / "collections.conf")))
+        self.reloads = 0
         self.log: List[Tuple[str, str, str]] = []
         self.hosts: Dict[str, PersistHost] = {}
         self._lock = threading.Lock()
@@ -134,31 +151,24 @@ class FakeSplunkd:
         self._thread: Optional[threading.Thread] = None
 
     # -- users ------------------------------------------------------------------------------------
-    def add_user(
-        self, user: str, roles: List[str], authorize: Mapping[str, Mapping[str, str]]
-    ) -> str:
-        def caps(role: str, seen: Set[str]) -> Set[str]:
-            if role in seen:
-                return set()
-            seen.add(role)
-            stanza = authorize.get(f"role_{role}", {})
-            found = set(BUILTIN_CAPS.get(role, set())) | {
-                k for k, v in stanza.items() if v == "enabled"
-            }
-            for parent in filter(
-                None, (r.strip() for r in stanza.get("importRoles", "").split(";"))
-            ):
-                found |= caps(parent, seen)
-            return found
-
+    def add_user(self, user: str, roles: List[str]) -> str:
         token = f"{user}-{secrets.token_hex(8)}"
         self.tokens[token] = user
         self.user_roles[user] = roles
-        self.caps[user] = set().union(*(caps(r, set()) for r in roles))
         return token
 
     def token(self, user: str) -> str:
         return next(t for t, u in self.tokens.items() if u == user)
+
+    def caps(self, user: str) -> Set[str]:
+        return self.roles.capabilities(self.user_roles[user])
+
+    def can_search(self, user: str, index: str) -> bool:
+        return self.roles.can_search(self.user_roles[user], index)
+
+    def allowed(self, user: str, kind: str, name: str, mode: str) -> bool:
+        closure = self.roles.closure(self.user_roles[user])
+        return self.metadata.allows(kind, name, mode, closure, self.caps(user))
 
     # -- lifecycle --------------------------------------------------------------------------------
     def __enter__(self) -> FakeSplunkd:
@@ -173,103 +183,127 @@ class FakeSplunkd:
             host.close()
 
     def paths(self, prefix: str = "") -> List[Tuple[str, str, str]]:
-        """(method, path, user) of every request so far whose path contains prefix."""
+        """(method, path, user) of every request so far whose decoded path contains prefix."""
         return [e for e in self.log if prefix in e[1]]
 
     # -- WSGI -------------------------------------------------------------------------------------
     def wsgi(self, environ: Dict[str, Any], start_response: Any) -> Any:
+        if not environ.get("CONTENT_TYPE"):
+            # splunkd reads a body without Content-Type as a form: splunklib sends its forms that way
+            # (binding.py _prepare_request_body_and_url).
+            environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
         request = Request(environ)
+        parts = rest.segments(environ)
         header = request.headers.get("Authorization", "")
         user = self.tokens.get(header.split(" ", 1)[1] if header.startswith("Splunk ") else "")
-        self.log.append((request.method, request.path, user or "-"))
+        self.log.append((request.method, "/" + "/".join(parts), user or "-"))
         if user is None:
-            response = _error(401, "call not properly authenticated")
+            response = rest.error(request, 401, "call not properly authenticated")
         else:
-            try:
-                response = self.route(request, user)
-            except KeyError as exc:
-                response = _error(404, f"Could not find object id={exc}")
+            response = self.route(request, user, parts)
         return response(environ, start_response)
 
-    def route(self, request: Request, user: str) -> Response:
-        parts = [unquote(p) for p in request.path.strip("/").split("/")]
-        if parts[:3] == ["services", "authentication", "current-context"]:
-            return _entries(
-                {
-                    "context": {
-                        "username": user,
-                        "roles": self.user_roles[user],
-                        "capabilities": sorted(self.caps[user]),
-                    }
-                }
-            )
-        rest = parts[1:] if parts[0] == "services" else parts[3:]
-        if rest and rest[0].startswith("configs") and len(rest) > 1:
-            return self.conf(request, user, rest[1].replace("conf-", "", 1), rest[2:])
-        if rest[:2] == ["storage", "passwords"]:
-            return self.password(request, user, rest[2:])
-        if rest[:3] == ["storage", "collections", "data"]:
-            return self.kvstore.handle(request, rest[3:], self.app)
-        return self.rest_handler(request, user, "/" + "/".join(rest))
-
-    def conf(self, request: Request, user: str, name: str, rest: List[str]) -> Response:
-        with self._lock:
-            stanzas = self.confs.setdefault(name, {})
-            if request.method == "GET":
-                if rest:
-                    return _entries({rest[0]: stanzas[rest[0]]})
-                return _entries(stanzas)
-            if "admin_all_objects" not in self.caps[user]:
-                return _error(403, "You do not have permission to edit configuration")
-            if request.method == "DELETE":
-                del stanzas[rest[0]]
-                return _entries({})
-            form = {k: v for k, v in request.form.items() if k != "output_mode"}
-            stanza = rest[0] if rest else form.pop("name")
-            stanzas.setdefault(stanza, {}).update(form)
-            return _entries({stanza: stanzas[stanza]})
-
-    def password(self, request: Request, user: str, rest: List[str]) -> Response:
-        if "list_storage_passwords" not in self.caps[user]:
-            return _error(
-                403,
-                f"You (user={user}) do not have permission to perform this operation "
-                "(requires capability: list_storage_passwords OR admin_all_objects).",
-            )
-        with self._lock:
-            if request.method == "GET":
-                if rest:
-                    return _entries({rest[0]: self.passwords[rest[0]]})
-                return _entries(self.passwords)
-            if request.method == "DELETE":
-                del self.passwords[rest[0]]
-                return _entries({})
-            if rest:
-                self.passwords[rest[0]]["clear_password"] = request.form["password"]
-                return _entries({rest[0]: self.passwords[rest[0]]})
-            realm, name = request.form.get("realm", ""), request.form["name"]
-            key = f"{realm}:{name}:"
-            if key in self.passwords:
-                return _error(409, f"An object with name={name} already exists")
-            self.passwords[key] = {
-                "realm": realm,
-                "username": name,
-                "clear_password": request.form["password"],
-                "password": "********",
+    def route(self, request: Request, user: str, parts: List[str]) -> Response:
+        if parts[:1] == ["services"]:
+            owner, base, tail = "nobody", "/services", parts[1:]
+        elif parts[:1] == ["servicesNS"] and len(parts) >= 3:
+            owner, base, tail = parts[1], "/" + "/".join(parts[:3]), parts[3:]
+        else:
+            return rest.not_found(request, "/".join(parts))
+        if tail[:2] == ["authentication", "current-context"]:
+            content = {
+                "username": user,
+                "roles": self.user_roles[user],
+                "capabilities": sorted(self.caps(user)),
             }
-            return _entries({key: self.passwords[key]})
+            return rest.entries(request, base + "/authentication/current-context", [
+                ("context", content, rest.acl("system"))
+            ])  # fmt: skip
+        if tail[:1] and tail[0].startswith("configs") and len(tail) > 1:
+            return self.conf(request, user, base, tail[1].replace("conf-", "", 1), tail[2:])
+        if tail[:2] == ["storage", "passwords"]:
+            return self.passwords.handle(
+                request, base + "/storage/passwords", tail[2:], user, self.caps(user)
+            )
+        if tail[:3] == ["storage", "collections", "data"]:
+            return self.kvstore.handle(
+                request,
+                tail[3:],
+                owner if owner != "-" else "nobody",
+                lambda c, mode: self.allowed(user, "collections", c, mode),
+            )
+        if tail[:2] == ["apps", "local"] and len(tail) > 2:
+            return self.local_app(request, user, base, tail[2], tail[3:])
+        return self.rest_handler(request, user, "/" + "/".join(tail))
 
-    def add_account(
-        self, name: str, settings: Mapping[str, str], secret: Mapping[str, str]
-    ) -> None:
-        """Configure an account directly, as an admin would on the setup page."""
-        self.confs.setdefault("mde_indicators_accounts", {})[name] = dict(settings)
-        self.passwords[f"{self.app}:{name}:"] = {
-            "realm": self.app,
-            "username": name,
-            "clear_password": json.dumps(dict(secret)),
-            "password": "********",
-        }
+    def conf(
+        self, request: Request, user: str, base: str, name: str, rest_parts: List[str]
+    ) -> Response:
+        path = f"{base}/configs/conf-{name}"
+        store = self.conf_store
+
+        def listing(names: Iterable[str]) -> List[rest.Entry]:
+            merged = store.merged(name)
+            return [(n, merged[n], rest.acl(self.app)) for n in names]
+
+        if len(rest_parts) > 1:
+            return rest.not_found(request, "/".join(rest_parts))
+        stanza = rest_parts[0] if rest_parts else None
+        if request.method == "GET":
+            if stanza is None:
+                return rest.entries(request, path, listing(store.names(name)))
+            if store.stanza(name, stanza) is None:
+                return rest.not_found(request, stanza)
+            return rest.entries(request, path, listing([stanza]))
+        if not self.allowed(user, name, stanza or "", "write"):
+            return rest.error(
+                request, 403, f"You (user={user}) do not have permission to edit {name}.conf"
+            )
+        form = {k: v for k, v in request.form.items() if k != "output_mode"}
+        if request.method == "DELETE" and stanza:
+            if not store.delete(name, stanza):
+                return rest.not_found(request, stanza)
+            return rest.entries(request, path, listing(store.names(name)))
+        if request.method == "POST" and stanza is None:
+            new = form.pop("name", "")
+            if not new:
+                return rest.error(request, 400, "Missing argument: name")
+            if not store.create(name, new, form):
+                return rest.conflict(request, new)
+            return rest.entries(request, path, listing([new]), status=201)
+        if request.method == "POST" and stanza:
+            if not store.update(name, stanza, form):
+                return rest.not_found(request, stanza)
+            return rest.entries(request, path, listing([stanza]))
+        return rest.error(request, 405, f"Method {request.method} not allowed")
+
+    def local_app(
+        self, request: Request, user: str, base: str, app: str, action: List[str]
+    ) -> Response:
+        if app != self.app:
+            return rest.not_found(request, app)
+        if request.method != "GET" and "admin_all_objects" not in self.caps(user):
+            return rest.forbidden(request, user, "admin_all_objects")
+        if action == ["_reload"] and request.method == "POST":
+            self.reloads += 1
+        elif action:
+            return rest.not_found(request, "/".join(action))
+        elif request.method == "POST" and "configured" in request.form:
+            flag = request.form["configured"].strip().lower() in ("1", "true")
+            with self.conf_store.lock:
+                install = self.confs.setdefault("app", {}).setdefault("install", {})
+                install["is_configured"] = "true" if flag else "false"
+        return rest.entries(request, f"{base}/apps/local", [
+            (app, {"configured": self.configured, "version": self.app_conf("launcher", "version")},
+             rest.acl(app, sharing="app"))
+        ])  # fmt: skip
+
+    def app_conf(self, stanza: str, key: str) -> str:
+        return str((self.conf_store.stanza("app", stanza) or {}).get(key, ""))
+
+    @property
+    def configured(self) -> bool:
+        return self.app_conf("install", "is_configured").strip().lower() in ("1", "true")
 
     def rest_handler(self, request: Request, user: str, path: str) -> Response:
         stanza = next(
@@ -281,30 +315,73 @@ class FakeSplunkd:
             None,
         )
         if stanza is None:
-            return _error(404, f"No endpoint {path}")
-        needed = stanza.get(f"capability.{request.method.lower()}") or stanza.get("capability")
-        if needed and needed not in self.caps[user]:
-            return _error(
-                403,
-                f"You (user={user}) do not have permission to perform this operation (requires capability: {needed}).",
-            )
+            return rest.not_found(request, path)
+        needed = expression_of(stanza, request.method)
+        if needed and not capability_allows(needed, self.caps(user)):
+            return rest.forbidden(request, user, needed)
+        script = self.app_dir / "bin" / stanza["script"]
         with self._lock:
-            key = stanza["handler"]
-            if key not in self.hosts:
-                self.hosts[key] = PersistHost(self.python, self.app_dir / "bin", key, self.env)
-            host = self.hosts[key]
-        token = next(t for t, u in self.tokens.items() if u == user)
-        payload = request.get_data(as_text=True)
+            if str(script) not in self.hosts:
+                self.hosts[str(script)] = PersistHost(self.python, script, self.env)
+            host = self.hosts[str(script)]
         in_string = {
-            "method": request.method, "rest_path": path, "output_mode": "json",
+            "method": request.method, "rest_path": path, "path_info": path[len(stanza["match"]):],
+            "output_mode": "json",
             "query": [[k, v] for k, v in request.args.items(multi=True) if k != "output_mode"],
             "form": [[k, v] for k, v in request.form.items(multi=True)],
-            "payload": payload if stanza.get("passPayload") == "true" else "",
-            "session": {"user": user, "authtoken": token},
+            "session": {"user": user, "authtoken": self.token(user)},
             "server": {"rest_uri": self.uri, "hostname": "fake-splunkd", "servername": "fake-splunkd"},
             "ns": {"app": self.app, "user": user},
         }  # fmt: skip
+        if stanza.get("passPayload") == "true":
+            in_string["payload"] = request.get_data(as_text=True)
         if stanza.get("passSystemAuth") == "true":
             in_string["system_authtoken"] = self.system_token
         answer = host.call(in_string)
-        return _json(answer.get("payload"), int(answer.get("status") or 200))
+        return rest.json_response(answer.get("payload"), int(answer.get("status") or 200))
+
+    # -- alert actions ----------------------------------------------------------------------------
+    def maxtime(self, action: str) -> float:
+        stanza = self.conf_store.stanza("alert_actions", action) or {}
+        return seconds(stanza.get("maxtime") or str(DEFAULT_MAXTIME))
+
+    def sendalert(
+        self,
+        action: str,
+        configuration: Mapping[str, Any],
+        rows: List[Mapping[str, Any]],
+        *,
+        user: str,
+        dispatch: Path,
+        search_name: str = "",
+        argv: Iterable[str] = ("--execute",),
+        server_uri: Optional[str] = None,
+    ) -> AlertRun:
+        """Run the action as sendmodalert does; abort it once its maxtime has passed.
+
+        server_uri replaces this splunkd's own URI in the payload (a test of a splunkd out of reach)."""
+        dispatch.mkdir(parents=True, exist_ok=True)
+        results = dispatch / "results.csv.gz"
+        with gzip.open(results, "wb") as fh:
+            fh.write(to_csv(rows) if rows else b"")
+        payload = {
+            "app": self.app, "owner": user, "results_file": str(results),
+            "results_link": "http://splunk.example/app/search", "search_uri": "/servicesNS/nobody/search/saved/searches/x",
+            "server_host": "sh1", "server_uri": server_uri or self.uri, "session_key": self.token(user),
+            "sid": f"scheduler__{user}__search__RMD5{dispatch.name}", "search_name": search_name,
+            "configuration": dict(configuration), "result": dict(rows[0]) if rows else {},
+        }  # fmt: skip
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            [self.python, str(self.app_dir / "bin" / f"{action}.py"), *argv],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=self.env, cwd=str(self.app_dir / "bin"),
+        )  # fmt: skip
+        try:
+            out, err = proc.communicate(json.dumps(payload), timeout=self.maxtime(action))
+            killed = False
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            killed = True
+        return AlertRun(proc.returncode, out, err, time.monotonic() - started, killed)

@@ -1,7 +1,8 @@
 """Named MDE accounts: settings in mde_indicators_accounts.conf, the credential in storage/passwords.
 
 Only the REST handler calls load(); it reads the secret with the system session key and hands back a
-ClientConfig, never the secret itself. save() validates every field before anything is written.
+ClientConfig, never the secret itself. save() validates every field before anything is written, and
+marks the app configured (app.conf [install] is_configured) once an account exists.
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ import re
 import shutil
 import tempfile
 from typing import Any, Dict, List, Mapping, Optional, Tuple
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from mde_indicators.config import SECRET_FIELDS, ClientConfig, env_name
 from mde_indicators.errors import ConfigurationError
 from mde_indicators.model import Model
 
-from . import APP, logs
+from . import APP, credentials, logs
 from .spec import ACCOUNT_FIELDS as CONF_FIELDS
 from .spec import CERTIFICATE
-from .splunkd import Splunkd, SplunkdError, content_of
+from .splunkd import Splunkd, SplunkdError, SplunkdUnavailable, content_of
 
 CONF = "mde_indicators_accounts"
 SETTINGS_CONF = "mde_indicators"
@@ -38,10 +39,6 @@ def check_name(name: Any) -> str:
     if not isinstance(name, str) or not _NAME.match(name):
         raise ConfigurationError("An account name is 1-64 letters, digits, '-' or '_'.")
     return name
-
-
-def _password_path(name: str) -> str:
-    return "storage/passwords/" + quote(f"{REALM}:{name}:", safe="")
 
 
 def _certificate_file(pem: str) -> str:
@@ -89,18 +86,20 @@ def resolve_name(system: Splunkd, name: Optional[str]) -> str:
 def load(system: Splunkd, name: Optional[str]) -> Tuple[str, ClientConfig, str]:
     """(account name, ClientConfig with its credential, fingerprint of both) for a configured account."""
     name = resolve_name(system, name)
-    stanza = content_of(system.entries(f"configs/conf-{CONF}/{quote(name, safe='')}"), name)
+    stanza = content_of(system.entries(f"configs/conf-{CONF}/{name}"), name)
     if stanza is None:
         raise ConfigurationError(f"There is no MDE account named '{name}'.")
     secret: Dict[str, str] = {}
     try:
-        stored = content_of(system.entries(_password_path(name)))
+        stored = credentials.read(system, REALM, name)
+    except SplunkdUnavailable:
+        raise
     except SplunkdError as exc:
         raise ConfigurationError(
-            f"Cannot read the credential of account '{name}' ({exc.status})."
+            f"Cannot read the credential of account '{name}': {exc.message}"
         ) from None
-    if stored and stored.get("clear_password"):
-        secret = json.loads(stored["clear_password"])
+    if stored:
+        secret = json.loads(stored)
     for value in secret.values():
         logs.register_secret(value)
     env = {
@@ -117,17 +116,14 @@ def load(system: Splunkd, name: Optional[str]) -> Tuple[str, ClientConfig, str]:
 
 def describe(system: Splunkd) -> List[Dict[str, Any]]:
     """Every account's settings and which credential it has; never the credential."""
-    stored = {
-        e.get("name"): e for e in system.entries("storage/passwords", search=f"realm={REALM}")
-    }
+    listed = [e for e in system.entries(f"configs/conf-{CONF}") if e.get("name") != "default"]
+    stored = credentials.exists(system, REALM, [e["name"] for e in listed])
     out = []
-    for entry in system.entries(f"configs/conf-{CONF}"):
-        if entry.get("name") == "default":
-            continue
+    for entry in listed:
         content = entry.get("content") or {}
         item = {k: content.get(k) for k in CONF_FIELDS if content.get(k) not in (None, "")}
         item["name"] = entry["name"]
-        item["has_credential"] = f"{REALM}:{entry['name']}:" in stored
+        item["has_credential"] = stored[entry["name"]] or bool(content.get("managed_identity"))
         out.append(item)
     return out
 
@@ -185,21 +181,30 @@ def save(admin: Splunkd, model: Model, form: Mapping[str, Any]) -> Dict[str, Any
     conf, secret = validate(model, form, creating=not existing)
     path = f"configs/conf-{CONF}"
     if existing:
-        admin.post_form(f"{path}/{quote(name, safe='')}", conf)
+        admin.post_form(f"{path}/{name}", conf)
     else:
         admin.post_form(path, {"name": name, **conf})
     if secret:
-        blob = json.dumps(secret)
-        if admin.entries(_password_path(name)):
-            admin.post_form(_password_path(name), {"password": blob})
-        else:
-            admin.post_form("storage/passwords", {"name": name, "realm": REALM, "password": blob})
+        credentials.write(admin, REALM, name, json.dumps(secret))
     return {"name": name, "created": not existing, "credential_updated": bool(secret)}
+
+
+def mark_configured(system: Splunkd) -> Dict[str, Any]:
+    """Set app.conf [install] is_configured and reload the app, as Splunk's setup-page examples do, so
+    that Splunk Web stops sending admins to setup; {"configured": bool, "warning"?: splunkd's text}."""
+    try:
+        system.post_form(f"/servicesNS/nobody/system/apps/local/{APP}", {"configured": "true"})
+        system.post_form(f"/servicesNS/nobody/system/apps/local/{APP}/_reload", {})
+    except SplunkdError as exc:
+        return {"configured": False, "warning": f"The app could not be marked configured: {exc}"}
+    return {"configured": True}
 
 
 def remove(admin: Splunkd, name: str) -> Dict[str, Any]:
     name = check_name(name)
-    admin.delete(f"configs/conf-{CONF}/{quote(name, safe='')}")
-    if admin.entries(_password_path(name)):
-        admin.delete(_password_path(name))
-    return {"name": name, "deleted": True}
+    removed = credentials.delete(admin, REALM, name)
+    if name in names(admin):
+        admin.delete(f"configs/conf-{CONF}/{name}")
+    elif not removed:
+        raise ConfigurationError(f"There is no MDE account named '{name}'.")
+    return {"name": name, "deleted": True, "credential_removed": bool(removed)}

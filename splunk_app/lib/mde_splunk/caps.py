@@ -17,4 +17,5 @@ ROUTES: List[Tuple[str, Tuple[str, ...], str, str]] = [
     ("DELETE", ("accounts", "*"), ADMIN, "delete_account"),
     ("POST", ("accounts", "*", "test"), ADMIN, "test_account"),
     ("POST", ("outbox", "retry"), WRITE, "retry_outbox"),
+    ("POST", ("audit",), WRITE, "record_results"),
 ]

@@ -1,6 +1,7 @@
 """What the search commands share: options from the command table, argument checks, the REST client.
 
-Bad arguments stop the search before the first row, with every problem listed in the job inspector.
+Bad arguments stop the search before the first row, with every problem listed in the job inspector;
+so does a splunkd that cannot be reached (one ERROR line, never a traceback).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from splunklib.searchcommands import Configuration, Option
 from mde_indicators.model import load_model
 from mde_indicators.validate import parse_bool
 
-from . import audit, logs, spec
-from .remote import RemoteApi
+from . import logs, spec
+from .remote import RemoteApi, RemoteError
 from .rows import output
 from .spec import arg_problems
-from .splunkd import Splunkd, SplunkdError
+from .splunkd import Splunkd, SplunkdError, SplunkdUnavailable
 from .stream import Row
 
 
@@ -79,6 +80,9 @@ class MdeCommand:
         if capability:
             try:
                 caps = self.splunkd().capabilities()["capabilities"]
+            except SplunkdUnavailable as exc:
+                self.stop(exc.message)
+                return
             except SplunkdError as exc:
                 self.stop(f"Cannot read your capabilities from splunkd: {exc.message}")
                 return
@@ -86,6 +90,22 @@ class MdeCommand:
                 self.stop(
                     f"{self.spec.name} needs the {capability} capability; ask an admin for the app's role."
                 )
+
+    def unavailable(self, exc: RemoteError) -> None:
+        """Say once, as an ERROR of the search, that splunkd stopped answering; rows carry the reason."""
+        if exc.unavailable and not getattr(self, "_said_unavailable", False):
+            self._said_unavailable = True
+            self.write_error(str(exc))  # type: ignore[attr-defined]
+
+    def guarded(self, send: Callable[[List[Any]], Any]) -> Callable[[List[Any]], Any]:
+        def call(payloads: List[Any]) -> Any:
+            try:
+                return send(payloads)
+            except RemoteError as exc:
+                self.unavailable(exc)
+                raise
+
+        return call
 
     def stream_buffered(
         self, records: Iterable[Dict[str, Any]], row_of: Callable[[Dict[str, Any]], Row]
@@ -97,7 +117,11 @@ class MdeCommand:
         if self._finished or self.buffer.overdue():  # type: ignore[attr-defined]
             ready += self.buffer.drain()  # type: ignore[attr-defined]
         local = [i.result for r in ready for i in r.items if i.local and i.result is not None]
-        if local:
-            user = self.metadata.searchinfo.username  # type: ignore[attr-defined]
-            audit.record("import", local, {**self.context(), "user": user, "account": self.account})  # type: ignore[attr-defined]
+        if local and not self.metadata.preview:  # type: ignore[attr-defined]
+            operation = "delete" if self.spec.name == "mdedelete" else "import"
+            try:
+                self.remote().record(operation, local, self.account, self.context())  # type: ignore[attr-defined]
+            except RemoteError as exc:
+                self.unavailable(exc)
+                self.log().warning("results settled here were not audited: %s", exc)
         return output(ready)

@@ -2,13 +2,14 @@
 
 splunkd checks the caller's capability (restmap.conf) and the handler checks it again. The handler resolves
 the account with the system session key and makes the MDE call itself, so neither the client secret nor an
-access token is ever handed to the caller. Clients (and their msal token caches) live as long as the process.
+access token is ever handed to the caller. splunkd builds a new handler object per request: clients (and
+their msal token caches) live in clients.py, for the life of the process. Errors answer in splunkd's own
+shape, {"messages": [{"type": "ERROR", "text": ...}]}.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
@@ -19,7 +20,7 @@ from mde_indicators.results import ItemResult, Status, failure
 from mde_indicators.service import IndicatorService
 from mde_indicators.validate import parse_bool
 
-from . import accounts, audit, logs
+from . import accounts, audit, clients, history, logs
 from .caps import ENDPOINT, ROUTES
 from .outbox import PENDING, Outbox, retryable
 from .protect import load_guard
@@ -86,16 +87,6 @@ def list_param(source: Mapping[str, Any], name: str) -> List[Any]:
     return value
 
 
-_LOCKS: Dict[str, threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
-
-
-def account_lock(name: str) -> threading.Lock:
-    """One lock per account: building or using one account's client never waits for another's."""
-    with _LOCKS_GUARD:
-        return _LOCKS.setdefault(name, threading.Lock())
-
-
 class Request:
     def __init__(self, raw: Any) -> None:
         data = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
@@ -136,10 +127,16 @@ def match(method: str, parts: List[str]) -> Optional[Tuple[str, str]]:
     return None
 
 
+def _seconds(value: Any) -> Optional[float]:
+    try:
+        return None if value in (None, "") else max(0.0, float(value))
+    except (TypeError, ValueError):
+        raise HandlerError(400, "'deadline' must be a number of seconds.") from None
+
+
 class Api:
     def __init__(self, model: Optional[Model] = None) -> None:
         self.model = model or load_model()
-        self.clients: Dict[str, Tuple[str, IndicatorsClient]] = {}
         self.log = logs.get_logger("rest")
 
     def handle(self, raw: Any) -> Dict[str, Any]:
@@ -171,7 +168,8 @@ class Api:
     def error(self, status: int, message: str, **extra: Any) -> Dict[str, Any]:
         message = logs.mask(message)
         self.log.warning("HTTP %s: %s", status, message)
-        return {"payload": {"error": message, **extra}, "status": status}
+        payload = {"messages": [{"type": "ERROR", "text": message}], **extra}
+        return {"payload": payload, "status": status}
 
     def authorize(self, request: Request, capability: str) -> None:
         context = request.as_user().capabilities()
@@ -181,12 +179,17 @@ class Api:
 
     def client(self, request: Request, account: Optional[str]) -> Tuple[str, IndicatorsClient]:
         name, config, digest = accounts.load(request.as_system(), account)
-        with account_lock(name):
-            cached = self.clients.get(name)
-            if cached is None or cached[0] != digest:
-                cached = (digest, IndicatorsClient.from_config(config))
-                self.clients[name] = cached
-        return name, cached[1]
+        return name, clients.client_for(name, config, digest)
+
+    def audit(
+        self, request: Request, operation: str, results: List[ItemResult], context: Any
+    ) -> None:
+        """The audit log line of every result, and its copy in the history the dashboard reads."""
+        audit.record(operation, results, context)
+        try:
+            history.store(request.as_system(), operation, results, context)
+        except SplunkdError as exc:
+            self.log.warning("history not kept for %d results: %s", len(results), exc.message)
 
     def context(self, request: Request, account: str) -> Dict[str, Any]:
         given = object_param(request.body, "context")
@@ -218,17 +221,38 @@ class Api:
             raise HandlerError(400, "Each indicator must be an object of MDE field names.")
         dry_run = flag_param(request.body, "dry_run")
         queue = flag_param(request.body, "queue")
+        deadline = _seconds(request.body.get("deadline"))
         self.context(request, "")  # checks the context's shape before anything is sent
         name, client = self.client(request, text_param(request.body, "account"))
         service = IndicatorService(None if dry_run else client, self.model)
-        guard = load_guard(self.model)
-        results = service.import_indicators(items, guard=guard, dry_run=dry_run)
+        guard = load_guard(request.as_system())
+        # A caller with a time limit of its own (the alert action) hands it down: no MDE call starts or
+        # waits past it, and with queue=true what is left goes to the outbox.
+        with client.transport.until(None if deadline is None else time.monotonic() + deadline):
+            results = service.import_indicators(items, guard=guard, dry_run=dry_run)
         context = self.context(request, name)
         extra: Dict[int, Dict[str, Any]] = {}
         if queue and not dry_run:
             extra = self.queue(request, name, items, results, context)
-        audit.record("import", results, context)
+        self.audit(request, "import", results, context)
         return {"results": [{**r.as_dict(), **extra.get(i, {})} for i, r in enumerate(results)]}
+
+    def record_results(self, request: Request) -> Dict[str, Any]:
+        """Audit results a command or the alert action settled itself (invalid, duplicate rows)."""
+        operation = str(request.body.get("operation") or "import")
+        if operation not in ("import", "delete"):
+            raise HandlerError(400, "'operation' must be import or delete.")
+        given = list_param(request.body, "results")
+        if not all(isinstance(r, dict) for r in given):
+            raise HandlerError(400, "Each result must be an object.")
+        results = [ItemResult.from_dict(r) for r in given]
+        self.audit(
+            request,
+            operation,
+            results,
+            self.context(request, text_param(request.body, "account") or ""),
+        )
+        return {"recorded": len(results)}
 
     # -- outbox -------------------------------------------------------------------------------------
     def outbox(self, request: Request) -> Outbox:
@@ -272,8 +296,18 @@ class Api:
         for account, group in groups.items():
             report += self.deliver(request, outbox, account, group)
         context = {"source": "mderetry", "user": request.user, "account": ",".join(groups)}
-        audit.record("retry", [ItemResult.from_dict(r) for r in report], context)
+        self.audit(request, "retry", [ItemResult.from_dict(r) for r in report], context)
+        self.prune_history(request)
         return {"results": report, "pending": outbox.pending_count()}
+
+    def prune_history(self, request: Request) -> None:
+        """The scheduled delivery also keeps the history to [audit] retention_days."""
+        system = request.as_system()
+        try:
+            days = accounts.conf_stanza(system, "audit").get("retention_days")
+            history.prune(system, float(days or history.DEFAULT_RETENTION_DAYS))
+        except (SplunkdError, ValueError) as exc:
+            self.log.warning("history not pruned: %s", exc)
 
     def deliver(
         self, request: Request, outbox: Outbox, account: str, group: List[Dict[str, Any]]
@@ -282,7 +316,7 @@ class Api:
         try:
             _, client = self.client(request, account)
             service = IndicatorService(client, self.model)
-            results = service.import_indicators(bodies, guard=load_guard(self.model))
+            results = service.import_indicators(bodies, guard=load_guard(request.as_system()))
         except MdeIndicatorsError as exc:
             # An account that no longer resolves: count the attempt, keep the entries until max_attempts.
             results = [failure(i, str(b.get("indicatorValue")), exc) for i, b in enumerate(bodies)]
@@ -316,7 +350,7 @@ class Api:
             values = [str(v) for v in self._scalars(request, "values")]
             run = lambda: service.delete_values(values, indicator_type=itype, dry_run=dry_run)  # noqa: E731
         results = run()
-        audit.record("delete", results, self.context(request, name))
+        self.audit(request, "delete", results, self.context(request, name))
         return {"results": [r.as_dict() for r in results]}
 
     # -- accounts (admins) --------------------------------------------------------------------------
@@ -331,11 +365,12 @@ class Api:
                 raise HandlerError(400, f"'{key}' must be text, a number or true/false.")
         saved = accounts.save(request.as_user(), self.model, request.body)
         self.log.info("account %s saved by %s", saved["name"], request.user)
-        return saved
+        # The admin's own session wrote the account; marking the app configured is the app's doing.
+        return {**saved, **accounts.mark_configured(request.as_system())}
 
     def delete_account(self, request: Request) -> Dict[str, Any]:
         removed = accounts.remove(request.as_user(), request.parts[-1])
-        self.clients.pop(removed["name"], None)
+        clients.forget(removed["name"])
         self.log.info("account %s deleted by %s", removed["name"], request.user)
         return removed
 

@@ -2,7 +2,9 @@
 
 Every record passes a filter that masks registered secrets, bearer tokens and credential parameters, so a
 secret that reaches a message by accident is still never written; line breaks in a message are escaped,
-so that one record is always one event (splunkd breaks events at line ends).
+so that one record is always one event (splunkd breaks events at line ends). A log file that cannot be
+opened (permissions, a full or read-only disk) falls back to stderr, which splunkd files in search.log or
+splunkd.log, rather than failing the command.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from logging.handlers import RotatingFileHandler
 from typing import Optional, Set
 
@@ -58,9 +61,13 @@ def get_logger(component: str, level: str = "INFO") -> logging.Logger:
         handler: logging.Handler
         if directory and os.path.isdir(directory):
             path = os.path.join(directory, f"{PREFIX}_{component}.log")
-            handler = RotatingFileHandler(
-                path, maxBytes=25_000_000, backupCount=5, encoding="utf-8"
-            )
+            try:
+                handler = RotatingFileHandler(
+                    path, maxBytes=25_000_000, backupCount=5, encoding="utf-8"
+                )
+            except OSError as exc:
+                handler = logging.StreamHandler(sys.stderr)
+                sys.stderr.write(f"WARN cannot open {path} ({exc.strerror}); logging to stderr\n")
         else:
             handler = logging.NullHandler()
         handler.setFormatter(logging.Formatter(_FORMAT))

@@ -1,34 +1,34 @@
 """Protected values: the core's built-in list (sign-in, update, public DNS, empty-file hashes) plus the
-app's lookup (lookups/mde_protected_indicators.csv). Blocking one is refused; allowing or auditing is fine.
+admins' own, kept in the KV Store collection mde_indicators_protected (lookup
+mde_indicators_protected_lookup: indicator, reason). A KV Store collection survives app updates, the
+deployment server and the SHC deployer, which all replace the app's files. Blocking a protected value is
+refused; allowing or auditing it is fine.
 """
 
 from __future__ import annotations
 
-import csv
-import os
-from typing import Optional
+from typing import Any, Dict, List
 
 from mde_indicators.guardrails import Guardrails
-from mde_indicators.model import Model
 
-from . import APP_DIR
+from .splunkd import Splunkd
 
-LOOKUP = "mde_protected_indicators.csv"
+COLLECTION = "mde_indicators_protected"
+LOOKUP = "mde_indicators_protected_lookup"
 
 
-def load_guard(model: Model, path: Optional[str] = None) -> Guardrails:
-    """The guard the handler hands to the core: built-in values plus every row of the lookup."""
+def entries(system: Splunkd) -> List[Dict[str, Any]]:
+    return list(system.get(f"storage/collections/data/{COLLECTION}") or [])
+
+
+def load_guard(system: Splunkd) -> Guardrails:
+    """The guard the handler hands to the core: built-in values plus every entry of the collection."""
     guard = Guardrails.load(builtin=True)
-    path = path or os.path.join(APP_DIR, "lookups", LOOKUP)
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                value = str(row.get("indicator") or "").strip()
-                reason = str(row.get("reason") or "").strip()
-                try:
-                    guard.add(value, LOOKUP + (f" ({reason})" if reason else ""))
-                except ValueError:
-                    continue  # a row that is no value at all cannot protect anything
-    except OSError:
-        pass
+    for row in entries(system):
+        value = str(row.get("indicator") or "").strip()
+        reason = str(row.get("reason") or "").strip()
+        try:
+            guard.add(value, LOOKUP + (f" ({reason})" if reason else ""))
+        except ValueError:
+            continue  # a row that is no value at all cannot protect anything
     return guard

@@ -1,11 +1,15 @@
 """JSON calls to splunkd's REST API over splunklib's binding, with the caller's or the system's session key.
 
 splunklib talks to the local management port the way every Splunk app does; MDE traffic never goes here.
+Paths are given unencoded: splunklib percent-encodes them once, and splunkd decodes them once.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
+import ssl
 from typing import Any, Dict, List, Mapping, Optional
 from urllib.parse import urlsplit
 
@@ -13,12 +17,32 @@ from splunklib import binding
 
 from . import APP
 
+# Control calls (capabilities, settings, credentials) answer in well under a second on a healthy splunkd.
+CONTROL_TIMEOUT = 15.0
+
 
 class SplunkdError(Exception):
     def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"splunkd answered HTTP {status}: {message}")
+        super().__init__(f"splunkd answered HTTP {status}: {message}" if status else message)
         self.status = status
         self.message = message
+
+
+class SplunkdUnavailable(SplunkdError):
+    """splunkd could not be reached: connection refused, TLS handshake failed, or no answer in time."""
+
+    def __init__(self, uri: str, reason: str) -> None:
+        super().__init__(0, f"Cannot reach splunkd at {uri}: {reason}")
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return "no answer in time"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS handshake failed ({exc.reason or type(exc).__name__})"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200] or type(exc).__name__
 
 
 def _detail(body: bytes) -> str:
@@ -36,10 +60,19 @@ def _detail(body: bytes) -> str:
 
 class Splunkd:
     def __init__(
-        self, uri: str, token: str, *, app: str = APP, owner: str = "nobody", timeout: float = 300
+        self,
+        uri: str,
+        token: str,
+        *,
+        app: str = APP,
+        owner: str = "nobody",
+        timeout: float = CONTROL_TIMEOUT,
     ) -> None:
         parts = urlsplit(uri)
         self.uri = uri
+        self.token = token
+        self.app = app
+        self.owner = owner
         self.context = binding.Context(
             handler=binding.handler(timeout=timeout),
             scheme=parts.scheme or "https",
@@ -51,12 +84,18 @@ class Splunkd:
             autologin=False,
         )
 
+    def with_timeout(self, timeout: float) -> Splunkd:
+        """The same session with another per-call timeout (a long handler call, a deadline)."""
+        return Splunkd(self.uri, self.token, app=self.app, owner=self.owner, timeout=timeout)
+
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = getattr(self.context, method)(path, **kwargs)
+            body = response.body.read()
         except binding.HTTPError as exc:
             raise SplunkdError(exc.status, _detail(exc.body)) from None
-        body = response.body.read()
+        except (OSError, http.client.HTTPException) as exc:
+            raise SplunkdUnavailable(self.uri, _reason(exc)) from None
         return json.loads(body) if body else None
 
     def get(self, path: str, **query: Any) -> Any:

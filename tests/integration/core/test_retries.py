@@ -134,3 +134,21 @@ def test_client_budget_avoids_429s_under_scaled_limits(
     client = make_client(emulator_env, rate_limit_scale=20.0)
     limit, statuses = import_past_the_limit(emulator, client)
     assert statuses == [200] * (limit + 2)
+
+
+def test_a_callers_deadline_bounds_retries_and_sends_nothing_once_passed(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    emulator.admin("POST", "faults", {"spec": "import:429,count=inf,retry-after=1"})
+    client = make_client(emulator_env, max_retry_seconds=120, max_attempts=100)
+    started = time.monotonic()
+    with client.transport.until(started + 3), pytest.raises(RateLimited):
+        client.import_batch([BODY])
+    assert time.monotonic() - started < 5
+    tried = len(calls(emulator, "ImportIndicators"))
+    assert tried >= 2
+    with client.transport.until(time.monotonic() - 1), pytest.raises(TransportError) as late:
+        client.import_batch([BODY])
+    assert late.value.code == "deadline" and late.value.retryable
+    assert len(calls(emulator, "ImportIndicators")) == tried
+    assert client.transport.deadline is None

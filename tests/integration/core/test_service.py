@@ -206,3 +206,15 @@ def test_a_server_error_on_one_batch_does_not_stop_the_others(
     service = IndicatorService(make_client(emulator_env, max_attempts=2))
     results = service.import_indicators(blocks(1000))
     assert [r.status for r in results] == [Status.FAILED] * 500 + [Status.SUBMITTED] * 500
+
+
+def test_a_deletion_over_max_changes_deletes_nothing_and_says_why(
+    emulator: EmulatorServer, service: IndicatorService
+) -> None:
+    service.import_indicators([{"indicatorValue": sha(n), "action": "Block"} for n in (1, 2)])
+    capped = service.delete_values([sha(1), sha(2)], max_changes=1)
+    assert {(r.status, r.reason_code) for r in capped} == {(Status.FAILED, "max_changes")}
+    assert len(emulator.admin("GET", "indicators")["value"]) == 2
+    assert not ops(emulator, "BatchDeleteIndicators")
+    allowed = service.delete_values([sha(1), sha(2)], max_changes=2)
+    assert [r.status for r in allowed] == [Status.DELETED, Status.DELETED]

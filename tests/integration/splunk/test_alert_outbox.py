@@ -6,6 +6,7 @@ after recovery mderetry must deliver every queued indicator exactly once.
 
 from __future__ import annotations
 
+import re
 import socket
 from collections import Counter
 from typing import Dict, Iterator
@@ -39,13 +40,11 @@ def dead_port() -> int:
 def flaky(harness: SplunkHarness, canary_env: Dict[str, str]) -> Iterator[Dict[str, str]]:
     """An account that gives up fast (so faults end in the outbox quickly) and an outbox without waits."""
     settings = {**account_settings(canary_env), "max_attempts": "2", "max_retry_seconds": "2"}
-    harness.splunkd.add_account(
-        "flaky", settings, {"client_secret": canary_env["MDE_CLIENT_SECRET"]}
-    )
+    harness.add_account("flaky", settings, {"client_secret": canary_env["MDE_CLIENT_SECRET"]})
     harness.splunkd.confs["mde_indicators"]["outbox"] = {"base_delay": "0", "max_attempts": "3"}
     yield settings
     harness.splunkd.confs["mde_indicators"].pop("outbox", None)
-    harness.splunkd.confs["mde_indicators_accounts"].pop("flaky", None)
+    harness.remove_account("flaky")
 
 
 def outbox(harness: SplunkHarness) -> list:
@@ -69,10 +68,11 @@ def test_alert_imports_every_row_in_batches_of_500_and_audits_them(
     assert "submitted=1100" in done.stderr and "invalid=1" in done.stderr
     imports = [e for e in emulator.requests_log() if e.get("op") == "ImportIndicators"]
     assert [e["items"] for e in imports] == [500, 500, 100]
+    sid = re.search(r"INFO sid=(\S+)", done.stderr).group(1)  # type: ignore[union-attr]
     audit = [
         line
         for line in harness.logs().splitlines()
-        if 'operation="import"' in line and 'source="alert"' in line
+        if 'operation="import"' in line and 'source="alert"' in line and f'sid="{sid}"' in line
     ]
     assert len(audit) == 1101
     assert 'search_name="Block hashes from EDR"' in audit[0] and 'user="analyst"' in audit[0]

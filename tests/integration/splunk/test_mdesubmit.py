@@ -18,6 +18,22 @@ def imports(emulator) -> list:
     return [e for e in emulator.requests_log() if e.get("op") == "ImportIndicators"]
 
 
+def test_an_analyst_submits_the_distinct_valid_rows_of_a_search_in_two_imports(
+    harness: SplunkHarness, emulator
+) -> None:
+    rows = [{"sha256": sha(i)} for i in range(1, 1001)]
+    rows += [{"sha256": sha(i).upper()} for i in range(1, 101)]  # the same indicators again
+    rows += [{"sha256": f"not-a-hash-{i}"} for i in range(100)]
+    run = harness.run("mdesubmit field=sha256 action=Block", rows, chunk_size=250)
+    assert run.returncode == 0, run.stderr
+    statuses = [r["mde_status"] for r in run.rows]
+    assert statuses == ["submitted"] * 1000 + ["duplicate"] * 100 + ["invalid"] * 100
+    assert run.rows[1000]["mde_error"] == "Same indicator as row 1."
+    assert all(r["mde_error"] for r in run.rows[1100:])
+    assert [e["items"] for e in imports(emulator)] == [500, 500]
+    assert len(emulator.admin("GET", "indicators")["value"]) == 1000
+
+
 def test_import_splits_batches_at_500_across_chunks(harness: SplunkHarness, emulator) -> None:
     rows = [{"sha256": sha(i), "host": f"h{i}"} for i in range(1, 1201)]
     run = harness.run(
@@ -115,15 +131,24 @@ def test_mde_errors_fail_each_row_with_the_reason(harness: SplunkHarness, emulat
     assert "HTTP 503" in run.rows[0]["mde_error"]
 
 
-def test_protected_values_are_never_sent(harness: SplunkHarness, emulator) -> None:
-    lookup = harness.app_dir / "lookups" / "mde_protected_indicators.csv"
-    original = lookup.read_text()
-    lookup.write_text(original + "contoso.com,our own domain\n")
+def test_protected_values_come_from_the_kv_store_that_app_updates_keep(
+    harness: SplunkHarness, emulator
+) -> None:
+    collection = f"/servicesNS/nobody/{harness.app_dir.name}/storage/collections/data/mde_indicators_protected"
+    added = harness.call(
+        "POST", collection, {"indicator": "contoso.com", "reason": "our own domain"}
+    )
+    assert added.status_code == 201, added.text
+    assert (
+        harness.call("POST", collection, {"indicator": "x.example"}, user="analyst").status_code
+        == 403
+    )
     try:
         rows = [{"d": "login.contoso.com"}, {"d": "evil.example.com"}]
         run = harness.run("mdesubmit field=d type=DomainName action=Block", rows)
     finally:
-        lookup.write_text(original)
+        harness.call("DELETE", f"{collection}/{added.json()['_key']}")
     assert [r["mde_status"] for r in run.rows] == ["protected", "submitted"]
     assert "our own domain" in run.rows[0]["mde_error"]
     assert sum(e["items"] for e in imports(emulator)) == 1
+    assert not (harness.app_dir / "lookups").exists()

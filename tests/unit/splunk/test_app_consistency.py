@@ -100,3 +100,94 @@ def test_the_outbox_is_scheduled_every_5_minutes_and_its_collection_declared(sta
     assert saved[name]["cron_schedule"] == "*/5 * * * *" and saved[name]["enableSched"] == "1"
     collections = conf(staged / "default" / "collections.conf")
     assert "mde_indicators_outbox" in collections.sections()
+
+
+APP_ROLES = ("mde_indicators_reader", "mde_indicators_submitter", "admin", "sc_admin")
+
+
+def test_the_dashboard_shows_the_app_roles_only_what_they_may_read(staged: Path) -> None:
+    """Every index a dashboard search names is searchable by each of the app's roles (never _internal
+    for analysts), and every lookup it reads is a KV Store collection those roles may read."""
+    from mde_testkit.splunk.authz import Metadata, Roles, read_conf
+
+    roles = Roles(read_conf(staged / "default" / "authorize.conf"))
+    meta = Metadata(read_conf(staged / "metadata" / "default.meta"))
+    transforms = read_conf(staged / "default" / "transforms.conf")
+    view = (
+        staged / "default" / "data" / "ui" / "views" / "mde_indicators_overview.xml"
+    ).read_text()
+    queries = re.findall(r"<query>(.*?)</query>", view, re.S)
+    indexes = {i for q in queries for i in re.findall(r"\bindex\s*=\s*\"?([\w*-]+)", q)}
+    lookups = {name for q in queries for name in re.findall(r"inputlookup\s+(\w+)", q)}
+    assert lookups, "the dashboard reads the app's KV Store lookups"
+    for role in APP_ROLES:
+        closure = roles.closure([role])
+        caps = roles.capabilities([role])
+        assert all(roles.can_search([role], i) for i in indexes), (role, indexes)
+        assert meta.allows("views", "mde_indicators_overview", "read", closure, caps), role
+        for lookup in lookups:
+            collection = transforms[lookup]["collection"]
+            assert meta.allows("transforms", lookup, "read", closure, caps), (role, lookup)
+            assert meta.allows("collections", collection, "read", closure, caps), (role, lookup)
+        if role.startswith("mde_"):
+            assert not roles.can_search([role], "_internal")
+            assert not meta.allows("collections", "mde_indicators_audit", "write", closure, caps)
+
+
+def test_the_audit_log_gets_its_own_sourcetype(staged: Path) -> None:
+    from mde_testkit.splunk.authz import read_conf
+    from mde_testkit.splunk.props import source_setting
+
+    props = read_conf(staged / "default" / "props.conf")
+    logs = "/opt/splunk/var/log/splunk/"
+    assert source_setting(props, logs + "ta_mde_indicators_audit.log") == "mde:indicators:audit"
+    assert source_setting(props, logs + "ta_mde_indicators_audit.log.2") == "mde:indicators:audit"
+    assert source_setting(props, logs + "ta_mde_indicators_rest.log") == "mde:indicators:log"
+
+
+def test_splunk_cloud_admins_hold_every_capability_of_the_app(staged: Path) -> None:
+    from mde_testkit.splunk.authz import Roles, read_conf
+
+    roles = Roles(read_conf(staged / "default" / "authorize.conf"))
+    wanted = {caps.READ, caps.WRITE, caps.ADMIN}
+    assert wanted <= roles.capabilities(["sc_admin"]) and wanted <= roles.capabilities(["admin"])
+
+
+def test_protected_values_live_in_a_kv_store_collection_admins_edit(staged: Path) -> None:
+    from mde_testkit.splunk.authz import Metadata, Roles, read_conf
+
+    assert not (staged / "lookups").exists()
+    collections = read_conf(staged / "default" / "collections.conf")
+    assert {"field.indicator", "field.reason"} <= set(collections["mde_indicators_protected"])
+    transforms = read_conf(staged / "default" / "transforms.conf")
+    assert transforms["mde_indicators_protected_lookup"]["collection"] == "mde_indicators_protected"
+    roles = Roles(read_conf(staged / "default" / "authorize.conf"))
+    meta = Metadata(read_conf(staged / "metadata" / "default.meta"))
+    for role, may in (("admin", True), ("sc_admin", True), ("mde_indicators_submitter", False)):
+        closure, held = roles.closure([role]), roles.capabilities([role])
+        assert meta.allows("collections", "mde_indicators_protected", "write", closure, held) is may
+
+
+def test_setup_page_scripts_change_build_with_every_release(staged: Path) -> None:
+    from mde_indicators_build.splunk.render import app_build
+
+    install = conf(staged / "default" / "app.conf")["install"]
+    assert install["is_configured"] == "false"
+    assert int(install["build"]) == app_build(
+        conf(staged / "default" / "app.conf")["launcher"]["version"]
+    )
+    assert app_build("1.2.3") < app_build("1.2.10") < app_build("1.10.0") < app_build("2.0.0")
+
+
+def test_the_manifest_declares_the_supported_splunk_versions(staged: Path) -> None:
+    import json
+
+    manifest = json.loads((staged / "app.manifest").read_text())
+    assert manifest["platformRequirements"]["splunk"]["Enterprise"] == ">=9.3.0"
+    assert manifest["info"]["id"]["name"] == splunk.APP
+    assert (
+        manifest["info"]["id"]["version"]
+        == conf(staged / "default" / "app.conf")["launcher"]["version"]
+    )
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    assert "Splunk Enterprise 9.3" in readme and "sc_admin" in readme

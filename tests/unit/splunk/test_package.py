@@ -65,3 +65,37 @@ def test_vendored_wheels_support_python_39_except_the_splunk_sdk() -> None:
             wheel.name
         )
         assert "-none-any.whl" in wheel.name
+
+
+FLOOR = "3.9"  # Splunk 9.3, the app's floor (app.manifest platformRequirements, README)
+COMPILE_ALL = """
+import os, sys
+bad = []
+for root, _, files in os.walk(sys.argv[1]):
+    for name in files:
+        if name.endswith(".py"):
+            path = os.path.join(root, name)
+            try:
+                with open(path, "rb") as fh:
+                    compile(fh.read(), path, "exec")
+            except SyntaxError as exc:
+                bad.append("%s:%s" % (os.path.relpath(path, sys.argv[1]), exc.lineno))
+print("\\n".join(bad))
+"""
+
+
+def test_every_vendored_module_parses_on_the_platform_floor(tmp_path: Path) -> None:
+    import subprocess
+
+    from mde_testkit.interpreters import find_python
+
+    python = find_python(FLOOR)
+    if python is None:
+        pytest.skip(f"Python {FLOOR} is not installed (pyenv install {FLOOR})")
+    lib = splunk.stage(tmp_path / splunk.APP) / "lib"
+    assert not (lib / "splunklib" / "ai").exists()
+    done = subprocess.run(
+        [python, "-c", COMPILE_ALL, str(lib)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", f"modules that Python {FLOOR} cannot parse:\n{done.stdout}"

@@ -1,11 +1,10 @@
 """test connectivity: sign in, read one indicator, import an empty batch; the message names the roles."""
 
-import jwt
 from soar_sdk.abstract import SOARClient
 from soar_sdk.exceptions import ActionFailure
 from soar_sdk.logging import getLogger
 
-from mde_indicators.client import IndicatorsClient
+from mde_indicators.access import token_roles, write_probe
 from mde_indicators.errors import MdeIndicatorsError, PermissionDenied
 
 from ..asset import Asset
@@ -14,30 +13,11 @@ from . import common
 logger = getLogger()
 
 
-def roles(token: str, client: IndicatorsClient) -> str:
-    """The app roles in the token (payload read for display only) and what each lets the app see."""
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
+def _roles(token: str) -> str:
+    found = token_roles(token, common.MODEL)
+    if found is None:
         return "roles unknown (the token is not a JWT)"
-    known = client.model.roles
-    found = [str(r) for r in claims.get("roles") or []]
-    shown = [f"{r} (sees {known[r]['visibility']} indicators)" if r in known else r for r in found]
-    return "roles " + ", ".join(shown) if shown else "no app roles in the token"
-
-
-def write_probe(client: IndicatorsClient) -> str:
-    """An import of zero indicators: it changes nothing but is authorised like any write (a 400 for the
-    empty batch still proves the caller got past authorisation; 403 means no write role)."""
-    op = client.model.operations["ImportIndicators"]
-    try:
-        client.transport.request(op.name, json_body={op.body_key: []})
-    except PermissionDenied:
-        raise
-    except MdeIndicatorsError as exc:
-        if exc.status != 400:
-            raise
-    return "write access (empty import accepted, nothing written)"
+    return "roles " + ", ".join(found) if found else "no app roles in the token"
 
 
 def test_connectivity(soar: SOARClient, asset: Asset) -> None:
@@ -51,13 +31,13 @@ def test_connectivity(soar: SOARClient, asset: Asset) -> None:
         endpoints = client.transport.endpoints
         step = "sign-in"
         steps.append(
-            f"signed in to {endpoints.authority_host} ({roles(client.transport.tokens.token(), client)})"
+            f"signed in to {endpoints.authority_host} ({_roles(client.transport.tokens.token())})"
         )
         step = "read"
         listed = client.list_page(top=1).get("value") or []
         steps.append(f"read access ({len(listed)} indicator listed with $top=1)")
         step = "write"
-        steps.append(write_probe(client))
+        steps.append("write access: " + write_probe(client))
     except PermissionDenied as exc:
         raise ActionFailure(
             f"{step} failed: {exc} The app registration needs the {needed} application role "

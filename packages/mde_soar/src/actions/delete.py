@@ -1,14 +1,13 @@
 """delete indicators (by ID, BatchDelete in schema-sized chunks) and delete indicators by value (IDs
 looked up first). Both honour max_changes: a run that would delete more deletes nothing."""
 
-import dataclasses
 from collections.abc import Callable
 
 from soar_sdk.abstract import SOARClient
 from soar_sdk.action_results import ActionResult
 from soar_sdk.exceptions import ActionFailure
 
-from mde_indicators.results import ItemResult, Status
+from mde_indicators.results import ItemResult
 from mde_indicators.service import IndicatorService
 
 from ..asset import Asset
@@ -16,30 +15,16 @@ from ..outputs import ItemOutput
 from ..params import DeleteByValueParams, DeleteParams
 from . import common
 
-Run = Callable[[IndicatorService, bool], list[ItemResult]]
+Run = Callable[[IndicatorService], list[ItemResult]]
 
 
-def _guarded(asset: Asset, limit: int, dry_run: bool, run: Run) -> list[ItemResult]:
-    """A dry run first counts what would go; over the limit every item fails and nothing is deleted."""
+def _run(asset: Asset, dry_run: bool, run: Run) -> list[ItemResult]:
+    """Dry runs write nothing and need no lock; real runs hold the asset's write lock."""
     service = common.service(asset)
-    planned = run(service, True)
-    doomed = sum(
-        len((r.indicator_id or "").split(",")) for r in planned if r.status is Status.DRY_RUN
-    )
-    if doomed > limit:
-        reason = (
-            f"Nothing deleted: {doomed:,} indicators would go, more than max_changes {limit:,}."
-        )
-        return [
-            dataclasses.replace(r, status=Status.FAILED, reason_code="max_changes", reason=reason)
-            if r.status is Status.DRY_RUN
-            else r
-            for r in planned
-        ]
     if dry_run:
-        return planned
+        return run(service)
     with common.writing(asset, dry_run=False):
-        return run(service, False)
+        return run(service)
 
 
 def delete_indicators(params: DeleteParams, soar: SOARClient, asset: Asset) -> list[ItemOutput]:
@@ -50,8 +35,10 @@ def delete_indicators(params: DeleteParams, soar: SOARClient, asset: Asset) -> l
         if not ids:
             raise ActionFailure("No indicator IDs given.")
         limit = params.max_changes if params.max_changes is not None else asset.max_changes
-        results = _guarded(
-            asset, limit, params.dry_run, lambda s, dry: s.delete_ids(ids, dry_run=dry)
+        results = _run(
+            asset,
+            params.dry_run,
+            lambda s: s.delete_ids(ids, dry_run=params.dry_run, max_changes=limit),
         )
         return common.finish("Delete", params, results)
 
@@ -68,12 +55,14 @@ def delete_indicators_by_value(
         if not values:
             raise ActionFailure("No indicator values given.")
         limit = params.max_changes if params.max_changes is not None else asset.max_changes
-        results = _guarded(
+        results = _run(
             asset,
-            limit,
             params.dry_run,
-            lambda s, dry: s.delete_values(
-                values, indicator_type=params.indicator_type, dry_run=dry
+            lambda s: s.delete_values(
+                values,
+                indicator_type=params.indicator_type,
+                dry_run=params.dry_run,
+                max_changes=limit,
             ),
         )
         return common.finish("Delete by value", params, results)
