@@ -15,6 +15,9 @@ from mde_indicators.service import IndicatorService
 if TYPE_CHECKING:  # the emulator needs werkzeug & co., absent from the Python 3.9/3.13 compat venvs
     from mde_emulator import EmulatorServer
 
+# Layer markers by folder and the per-group summary; no skips in CI; pytester for the suite's own tests.
+pytest_plugins = ("tests.layers", "tests.no_skips", "pytester")
+
 CANARY_SECRET = "canary-SECRET-7f3e1c9a-do-not-leak"
 
 
