@@ -315,8 +315,8 @@ class Emulator:
         if fault.kind == "slow":
             time.sleep(fault.delay)
             return None
-        if fault.kind == "expire-token":
-            self.identity.expire_all()
+        if fault.kind == "expire-token":  # the token this call carries expires, as a real one would
+            self.identity.expire(request.headers.get("Authorization", "")[len("Bearer ") :].strip())
             return _envelope(401, "Unauthorized", "Unauthorized (the access token has expired).")
         status = fault.status or 500
         code = (

@@ -10,7 +10,7 @@ import secrets
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Set
 
 import jwt
 from cryptography import x509
@@ -72,7 +72,7 @@ class Identity:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.key_id = secrets.token_hex(8)
         self.apps: Dict[str, App] = {a["client_id"]: App(**a) for a in store.load_apps()}
-        self.generation = 0
+        self.expired: Set[str] = set()
 
     # -- registry ---------------------------------------------------------------------------------
     def register(self, app: App) -> App:
@@ -121,7 +121,7 @@ class Identity:
             "idtyp": "app",
             "ver": "1.0",
             "roles": [app.role] if app.role else [],
-            "gen": self.generation,
+            "uti": secrets.token_urlsafe(16),
         }
         token = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.key_id})
         return {
@@ -143,13 +143,16 @@ class Identity:
             raise TokenRejected("The access token has expired.") from None
         except jwt.InvalidTokenError as exc:
             raise TokenRejected(f"The access token is invalid ({type(exc).__name__}).") from None
-        if claims.get("gen", -1) < self.generation or claims["appid"] not in self.apps:
+        if claims.get("uti") in self.expired or claims["appid"] not in self.apps:
             raise TokenRejected("The access token has expired.")
         return claims
 
-    def expire_all(self) -> None:
-        """Make every token issued so far count as expired (fault injection)."""
-        self.generation += 1
+    def expire(self, token: str) -> None:
+        """Make this one token count as expired from now on (fault injection); others stay valid."""
+        try:
+            self.expired.add(str(self.verify(token).get("uti")))
+        except TokenRejected:
+            pass  # no valid token on this call (a sign-in request): nothing to expire
 
     def jwks(self) -> Dict[str, List[Dict[str, Any]]]:
         public = jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
