@@ -1,7 +1,30 @@
 """Registered apps and the emulator's Entra ID: signed JWT access tokens carrying audience and roles.
 
-Clients prove themselves with a secret or a certificate-signed client assertion (verified); managed
-identities get tokens from the App Service style endpoint. Access tokens are RS256 JWTs.
+A model of Microsoft Entra ID as MDE clients meet it, each behaviour pinned by
+tests/integration/emulator/test_identity_model.py:
+
+- Client credentials at /{tenant}/oauth2/v2.0/token with scope <resource>/.default answer
+  {token_type: Bearer, expires_in, ext_expires_in, access_token}, valid 3,599 s (mde-indicators-api.md
+  §7 and §9.4, the sample response of exposed-apis-create-app-webapp.md).
+- Access tokens are RS256 JWTs whose key is published at the discovery document's jwks_uri; for the MDE
+  resource they are v1.0 tokens (iss https://sts.windows.net/{tid}/, appid, tid, roles with the app
+  role Ti.ReadWrite or Ti.ReadWrite.All, idtyp app, uti): the token version follows the resource, not
+  the endpoint (Microsoft identity platform, "Access token claims reference"; reference §7).
+- Sign-in errors come in Entra's shape {error, error_description "AADSTS<n>: ...", error_codes,
+  timestamp, trace_id, correlation_id} with the documented codes: 90002 unknown tenant, 70003 unsupported
+  grant, 700016 unknown application, 7000215 wrong secret (401), 70011 invalid scope, 700027 a client
+  assertion failing signature validation, 700021 an assertion for another client (Entra
+  "authentication and authorization error codes" reference).
+- Certificate credentials: a client assertion signed by the registered certificate's key, aud the token
+  endpoint, iss and sub the client id (Microsoft identity platform "certificate credentials").
+- Managed identity, App Service style: GET IDENTITY_ENDPOINT?resource=...&api-version=2019-08-01 with
+  the X-IDENTITY-HEADER secret answers {access_token, expires_on (epoch seconds, a string), resource,
+  token_type, client_id} (App Service "managed identities" REST protocol).
+- A token expires by itself: an expired token (or one an expire-token fault names) is a 401 on the API
+  (reference §7) while the app's other tokens stay valid.
+
+Not modelled: delegated (user) tokens, conditional access, throttling of sign-ins, token caching by the
+service, and any claim beyond those listed.
 """
 
 from __future__ import annotations
