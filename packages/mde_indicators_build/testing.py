@@ -3,7 +3,7 @@
     python3 build.py test               everything; what CI runs (.ci/run, with CI=true: no skips allowed)
     python3 build.py test ARGS          lint and types, then pytest ARGS (-m sentinel, tests/contract, -k x)
     python3 build.py test --fast        no lint or types; pytest -m "not bundle and not reliability ..."
-    python3 build.py test --fast ARGS   pytest ARGS only
+    python3 build.py test --fast ARGS   pytest ARGS only (with that -m unless ARGS has -m or a path)
 
 The bundle checks build dist/ first unless the bundles there match their inputs (mde_indicators_build.fresh).
 The run ends with what ran per group: lint/types, tests, bundle checks and the demo.
@@ -39,7 +39,7 @@ def lint_and_types() -> Tuple[List[str], List[str]]:
         print(f"== {name}", flush=True)
         started = time.monotonic()
         ok = subprocess.call(command, cwd=ROOT) == 0
-        ran.append(f"{name} {'ok' if ok else 'FAILED'} ({time.monotonic() - started:.0f}s)")
+        ran.append(f"{name} {'ok' if ok else 'FAILED'} ({time.monotonic() - started:.1f}s)")
         if not ok:
             failed.append(name)
     return ran, failed
@@ -55,6 +55,11 @@ def pytest(args: List[str]) -> Tuple[int, Dict[str, Dict[str, Dict[str, int]]], 
     return code, data.get("counts", {}), data.get("notes", [])
 
 
+def chosen(args: List[str]) -> bool:
+    """Whether the pytest arguments already choose tests (a marker expression or a path)."""
+    return "-m" in args or any((ROOT / a.split("::", 1)[0]).exists() for a in args if a[:1] != "-")
+
+
 def summary(outcomes: Dict[str, Dict[str, int]]) -> str:
     if not outcomes:
         return "not run"
@@ -66,8 +71,8 @@ def summary(outcomes: Dict[str, Dict[str, int]]) -> str:
 def run(args: List[str]) -> int:
     fast = "--fast" in args
     args = [a for a in args if a != "--fast"]
-    if fast and not args:
-        args = ["-m", FAST_MARKERS]
+    if fast and not chosen(args):
+        args = ["-m", FAST_MARKERS, *args]
     ran, failed = ([], []) if fast else lint_and_types()
     code, counts, notes = pytest(args)
     if code != 0:
