@@ -10,6 +10,7 @@ import pytest
 from mde_emulator import EmulatorServer
 from mde_indicators.client import IndicatorsClient
 from mde_indicators.config import ClientConfig
+from tests.contract.checks import VirtualTime
 from tests.contract.replay import Replay
 
 
@@ -29,14 +30,8 @@ def replayed(emulator: EmulatorServer, replay: Replay) -> IndicatorsClient:
     return IndicatorsClient.from_config(config, clock=time.clock, sleep=time.sleep)
 
 
-class SkippedTime:
-    """A clock that jumps over every wait: retries and Retry-After cost no real time."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
+class SkippedTime(VirtualTime):
+    """A virtual clock that jumps over every wait: retries and Retry-After cost no real time."""
 
     def sleep(self, seconds: float) -> None:
         self.now += seconds
