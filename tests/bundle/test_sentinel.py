@@ -175,6 +175,35 @@ def test_the_swagger_schema_refuses_a_connector_definition_without_info(built: D
     assert f"{name}: swagger schema: (root): 'info' is a required property" in problems
 
 
+def test_the_api_properties_schema_refuses_a_wrongly_typed_property(built: Documents) -> None:
+    templates, extras = copy.deepcopy(built)
+    name = next(n for n in extras if n.endswith("apiProperties.json"))
+    extras[name]["properties"]["iconBrandColor"] = 5
+    report = bundle.verify_documents(templates, extras)
+    no_skips(report)
+    assert report.problems == [
+        f"{name}: api-properties schema: properties/iconBrandColor: 5 is not of type 'string'"
+    ]
+
+
+def test_an_embedded_swagger_that_drifts_from_the_schema_is_named_per_cloud(
+    built: Documents,
+) -> None:
+    templates, extras = copy.deepcopy(built)
+    name, template = next(
+        (n, t)
+        for n, t in templates.items()
+        if any(r["type"] == "Microsoft.Web/customApis" for r in t["resources"])
+    )
+    api = next(r for r in template["resources"] if r["type"] == "Microsoft.Web/customApis")
+    api["properties"]["swagger"]["info"]["title"] = "Renamed"
+    problems = problems_with(templates, extras)
+    clouds = list(load_model().clouds)
+    assert [p for p in problems if "embedded Swagger" in p] == [
+        f"{name}: embedded Swagger differs for {cloud}" for cloud in clouds
+    ]
+
+
 def test_verify_refuses_a_zip_with_a_variable_timestamp(
     bundles: Dict[str, List[Path]], tmp_path: Path
 ) -> None:
