@@ -10,8 +10,8 @@ import pytest
 from mde_emulator import EmulatorServer
 from mde_indicators.client import IndicatorsClient
 from mde_indicators.config import ClientConfig
-from tests.contract.checks import VirtualTime
 from tests.contract.replay import Replay
+from tests.contract.stack import VirtualTime
 
 
 @pytest.fixture()

@@ -21,7 +21,7 @@ from mde_emulator import EmulatorServer, Settings
 from mde_indicators.client import IndicatorsClient
 from mde_indicators.config import ClientConfig
 from mde_indicators.model import Model, build_model, load_raw
-from tests.contract import checks, facts
+from tests.contract import checks, facts, wire
 from tests.contract.replay import Replay
 
 Check = Callable[["Stack"], None]
@@ -77,9 +77,9 @@ PLANTS: List[Plant] = [
     Plant("cap-150000", ("limits", "activeIndicatorsPerTenant"), 150_000, pair(checks.check_client_cap, checks.check_emulator_cap), "at most 15,000 active indicators"),
     Plant("description-filterable", ("fields", "description", "filterable"), True, pair(checks.check_client_filterable, checks.check_emulator_filterable), "exactly the 13 properties"),
     Plant("title-not-filterable", ("fields", "title", "filterable"), False, pair(checks.check_client_filterable, checks.check_emulator_filterable), "exactly the 13 properties"),
-    Plant("not-found-is-400", ("errors", "ResourceNotFound", "status"), 400, [lambda s: checks.check_emulator_error("ResourceNotFound", s.emulator)], "ResourceNotFound is HTTP 404"),
-    Plant("key-order-swapped", ("responseFieldOrder",), "swap", [lambda s: checks.check_emulator_entity(s.emulator, s.model)], "key order"),
-    Plant("failure-reason-renamed", ("importResult", "fields", "reason"), "failureMessage", [lambda s: checks.check_client_import_results(s.replay, s.replayed()), lambda s: checks.check_emulator_import_shape(s.emulator, s.model)], "an import result is"),
+    Plant("not-found-is-400", ("errors", "ResourceNotFound", "status"), 400, [lambda s: wire.check_emulator_error("ResourceNotFound", s.emulator)], "ResourceNotFound is HTTP 404"),
+    Plant("key-order-swapped", ("responseFieldOrder",), "swap", [lambda s: wire.check_emulator_entity(s.emulator, s.model)], "key order"),
+    Plant("failure-reason-renamed", ("importResult", "fields", "reason"), "failureMessage", [lambda s: wire.check_client_import_results(s.replay, s.replayed()), lambda s: wire.check_emulator_import_shape(s.emulator, s.model)], "an import result is"),
 ]  # fmt: skip
 
 

@@ -14,39 +14,40 @@ from mde_indicators import odata
 from mde_indicators.client import IndicatorsClient
 from mde_indicators.errors import ApiError, BadRequest, NotFound, RateLimited
 from mde_indicators.model import Model
-from tests.contract import checks, facts
+from tests.contract import facts, stack, wire
 from tests.contract.replay import Replay, decoded_filter
+from tests.integration.emulator.conftest import msal_token
 
 # -- the error envelope and codes -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", list(checks.TRIGGERS))
+@pytest.mark.parametrize("code", list(wire.TRIGGERS))
 def test_the_emulator_answers_each_error_in_the_documented_envelope(
     emulator: EmulatorServer, code: str
 ) -> None:
-    checks.check_emulator_error(code, emulator)
+    wire.check_emulator_error(code, emulator)
 
 
 def test_a_valid_token_without_a_role_is_forbidden(emulator: EmulatorServer) -> None:
     app = emulator.admin("POST", "apps", {"name": "no-role", "secret": "no-role-secret-1"})
-    token = checks.msal_token(emulator.env(), app["clientId"], "no-role-secret-1")
+    token = msal_token(emulator.env(), app["clientId"], "no-role-secret-1")
     response = requests.get(
         emulator.base_url + "/api/indicators",
         headers={"Authorization": f"Bearer {token}"},
         verify=emulator.ca_file,
         timeout=30,
     )
-    assert checks.error_of(response)["code"] == "Forbidden"
+    assert wire.error_of(response)["code"] == "Forbidden"
 
 
 def test_throttling_and_server_errors_use_the_documented_codes(emulator: EmulatorServer) -> None:
-    session = checks.api(emulator)
+    session = stack.api(emulator)
     emulator.admin("POST", "faults", {"spec": ["list:500", "submit:429"]})
     assert (
-        checks.error_of(session.get(emulator.base_url + "/api/indicators"))["code"]
+        wire.error_of(session.get(emulator.base_url + "/api/indicators"))["code"]
         == "InternalServerError"
     )
-    assert checks.error_of(session.post(emulator.base_url + "/api/indicators", json=checks.body()))["code"] == "TooManyRequests"  # fmt: skip
+    assert wire.error_of(session.post(emulator.base_url + "/api/indicators", json=stack.body()))["code"] == "TooManyRequests"  # fmt: skip
 
 
 @pytest.mark.parametrize(("status", "document"), facts.ERROR_EXAMPLES, ids=["404", "400"])
@@ -111,13 +112,13 @@ def test_the_client_sends_the_documented_import_and_reads_its_response(
 def test_the_emulator_answers_the_documented_import_in_the_documented_shape(
     emulator: EmulatorServer, model: Model
 ) -> None:
-    checks.check_emulator_import_shape(emulator, model)
+    wire.check_emulator_import_shape(emulator, model)
 
 
 def test_the_client_reads_the_documented_import_results_failed_ones_included(
     replay: Replay, replayed: IndicatorsClient
 ) -> None:
-    checks.check_client_import_results(replay, replayed)
+    wire.check_client_import_results(replay, replayed)
 
 
 def test_the_client_sends_the_documented_submit_and_returns_the_entity(
@@ -133,7 +134,7 @@ def test_the_client_sends_the_documented_submit_and_returns_the_entity(
 def test_the_emulator_answers_the_documented_submit_with_the_entity_in_the_services_key_order(
     emulator: EmulatorServer, model: Model
 ) -> None:
-    checks.check_emulator_entity(emulator, model)
+    wire.check_emulator_entity(emulator, model)
 
 
 def test_the_client_sends_the_documented_list_filter_and_yields_the_entities(
@@ -152,9 +153,9 @@ def test_the_client_sends_the_documented_list_filter_and_yields_the_entities(
 
 
 def test_the_emulator_answers_the_documented_list_filter(emulator: EmulatorServer) -> None:
-    session = checks.api(emulator)
-    session.post(emulator.base_url + "/api/indicators", json=checks.body(action="AlertAndBlock"))
-    session.post(emulator.base_url + "/api/indicators", json=checks.body())
+    session = stack.api(emulator)
+    session.post(emulator.base_url + "/api/indicators", json=stack.body(action="AlertAndBlock"))
+    session.post(emulator.base_url + "/api/indicators", json=stack.body())
     response = session.get(f"{emulator.base_url}/api/indicators?{facts.LIST_FILTER_QUERY}")
     assert response.status_code == 200
     body = response.json()
@@ -175,13 +176,13 @@ def test_the_client_sends_the_documented_batch_delete_and_delete(
 
 
 def test_the_emulator_answers_the_documented_deletes(emulator: EmulatorServer) -> None:
-    session = checks.api(emulator)
+    session = stack.api(emulator)
     url = emulator.base_url
-    assert checks.error_of(session.post(url + "/api/indicators/BatchDelete", json=facts.BATCH_DELETE_REQUEST))["code"] == "ResourceNotFound"  # fmt: skip
-    assert checks.error_of(session.delete(url + facts.DELETE_PATH))["code"] == "ResourceNotFound"
-    ids = [session.post(url + "/api/indicators", json=checks.body(v)).json()["id"] for v in checks.hashes(3, "del")]  # fmt: skip
+    assert wire.error_of(session.post(url + "/api/indicators/BatchDelete", json=facts.BATCH_DELETE_REQUEST))["code"] == "ResourceNotFound"  # fmt: skip
+    assert wire.error_of(session.delete(url + facts.DELETE_PATH))["code"] == "ResourceNotFound"
+    ids = [session.post(url + "/api/indicators", json=stack.body(v)).json()["id"] for v in stack.hashes(3, "del")]  # fmt: skip
     deleted = session.post(
         url + "/api/indicators/BatchDelete", json={facts.BATCH_DELETE_BODY_KEY: ids}
     )
     assert (deleted.status_code, deleted.content) == (204, b""), "§2.6: 204 without content"
-    assert checks.error_of(session.post(url + "/api/indicators/BatchDelete", json={facts.BATCH_DELETE_BODY_KEY: []}))["code"] in ("BadRequest", "InvalidInput")  # fmt: skip
+    assert wire.error_of(session.post(url + "/api/indicators/BatchDelete", json={facts.BATCH_DELETE_BODY_KEY: []}))["code"] in ("BadRequest", "InvalidInput")  # fmt: skip
