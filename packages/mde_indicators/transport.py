@@ -22,7 +22,7 @@ from .clouds import Endpoints, resolve_endpoints
 from .config import ClientConfig
 from .model import Model, Operation, load_model
 from .ratelimit import RateBudget
-from .retry import RetryPolicy, parse_retry_after
+from .retry import RetryPolicy, retry_after_seconds
 from .tls import trust_store
 
 log = logging.getLogger("mde_indicators.transport")
@@ -163,7 +163,7 @@ class Transport:
                 renewed = True
                 self.tokens.invalidate()
                 continue
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            retry_after = retry_after_seconds(response.headers)
             if self.retry.should_retry_status(status):
                 delay = self.retry.delay(attempts, retry_after)
                 if status == 429:
