@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Dict, Iterator
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List
 
 import pytest
 
@@ -15,12 +17,29 @@ from mde_indicators.service import IndicatorService
 if TYPE_CHECKING:  # the emulator needs werkzeug & co., absent from the Python 3.9/3.13 compat venvs
     from mde_emulator import EmulatorServer
 
+# Layer markers by folder and the per-group summary; no skips in CI; pytester for the suite's own tests.
+pytest_plugins = ("tests.layers", "tests.no_skips", "pytester")
+
 CANARY_SECRET = "canary-SECRET-7f3e1c9a-do-not-leak"
 
 
 @pytest.fixture(scope="session")
 def model() -> Model:
     return load_model()
+
+
+@pytest.fixture(scope="session")
+def bundles() -> Dict[str, List[Path]]:
+    """The bundles in dist/ (target -> paths) as `python3 build.py` makes them: reused when they match
+    their inputs' content, built now otherwise. tests/bundle verifies them; the canary scan reads them."""
+    from mde_indicators_build.fresh import ensure_built
+    from tests.layers import NOTES
+
+    started = time.monotonic()
+    built, reused = ensure_built()
+    how = "reused (inputs unchanged)" if reused else f"built in {time.monotonic() - started:.0f}s"
+    NOTES.append(f"bundles in dist/: {how}")
+    return built
 
 
 @pytest.fixture(scope="session")

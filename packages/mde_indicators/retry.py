@@ -1,6 +1,8 @@
 """When and how long to wait before retrying: Retry-After first, otherwise jittered exponential backoff.
 
 Retries are bounded by an attempt count and a total time budget; a wait never ends before Retry-After.
+A millisecond header (retry-after-ms, x-ms-retry-after-ms: Azure's convention, read first by azure-core)
+is preferred to Retry-After's whole seconds when a service sends one.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Callable, Optional, Tuple
+from typing import Callable, Mapping, Optional, Tuple
+
+MILLISECOND_HEADERS = ("retry-after-ms", "x-ms-retry-after-ms")
 
 
 def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> Optional[float]:
@@ -32,6 +36,19 @@ def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> O
     if seconds != seconds or seconds in (float("inf"), float("-inf")):
         return None
     return max(0.0, seconds)
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> Optional[float]:
+    """Seconds to wait from a response's headers: a millisecond header if valid, else Retry-After."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for name in MILLISECOND_HEADERS:
+        try:
+            millis = float(lowered.get(name, ""))
+        except ValueError:
+            continue
+        if millis == millis and 0 <= millis < float("inf"):
+            return millis / 1000
+    return parse_retry_after(lowered.get("retry-after"))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from .clouds import Endpoints, resolve_endpoints
 from .config import ClientConfig
 from .model import Model, Operation, load_model
 from .ratelimit import RateBudget
-from .retry import RetryPolicy, parse_retry_after
+from .retry import RetryPolicy, retry_after_seconds
 from .session import Session, call_budget, untrusted, verification_failure
 from .tls import ssl_context
 
@@ -140,7 +140,7 @@ class Transport:
                 renewed = True
                 self.tokens.invalidate()
                 continue
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            retry_after = retry_after_seconds(response.headers)
             if self.retry.should_retry_status(status):
                 delay = self.retry.delay(attempts, retry_after)
                 if status == 429:

@@ -15,13 +15,15 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 from rich.console import Console
 from rich.table import Table
 
 from mde_emulator import EmulatorServer, Settings
+from mde_testkit.ci import strict
 from mde_testkit.interpreters import SPLUNK_PYTHONS, find_python
 
 from .paths import DIST, ROOT
@@ -51,7 +53,17 @@ def splunk_submit(emulator: EmulatorServer, work: Path) -> Step:
 
     from .splunk import spl_path
 
-    python = next((p for p in map(find_python, reversed(SPLUNK_PYTHONS)) if p), sys.executable)
+    python = next((p for p in map(find_python, reversed(SPLUNK_PYTHONS)) if p), None)
+    if python is None:
+        wanted = " or ".join(reversed(SPLUNK_PYTHONS))
+        if strict():
+            raise SystemExit(
+                f"the Splunk step needs Python {wanted}, as Splunk runs the app on them"
+            )
+        print(
+            f"Python {wanted} not found (pyenv install): the Splunk step runs on {sys.version[:4]}"
+        )
+        python = sys.executable
     app = install(spl_path(), work / "apps")
     with open(SAMPLES / "splunk-edr-results.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -87,10 +99,11 @@ def sentinel_submit(emulator: EmulatorServer) -> Step:
     accepted = message.count("<td>accepted")
     failed = message.count("<td>failed")
     protected = message.count("<td>protected")
+    counts = {"submitted": accepted, "failed": failed, "protected": protected}
     return (
         "Sentinel",
         f"Submit-MDEIndicators on a sample incident (run {result.status})",
-        {"submitted": accepted, "failed": failed, "protected": protected},
+        {status: n for status, n in counts.items() if n},
     )
 
 
@@ -116,12 +129,16 @@ def soar_import(emulator: EmulatorServer, work: Path) -> Step:
     )
 
 
-def run() -> int:
-    started = time.monotonic()
-    console = Console(width=max(110, Console().width))
-    console.print(
-        "\n[bold]== demo: the built pack against the embedded MDE emulator (no tenant needed)[/]"
-    )
+@dataclass
+class DemoRun:
+    """What the demo did: each step's summary, the indicators listed back, the API calls by operation."""
+
+    steps: List[Step]
+    listed: List[Dict[str, Any]]
+    calls: Counter
+
+
+def collect(console: Console) -> DemoRun:
     steps: List[Step] = []
     with (
         EmulatorServer(Settings(limits="documented")) as emulator,
@@ -145,23 +162,34 @@ def run() -> int:
             for e in emulator.requests_log()
             if e.get("op", "").endswith(("Indicators", "Indicator"))
         )
+    return DemoRun(steps, listed, calls)
+
+
+def run() -> int:
+    started = time.monotonic()
+    console = Console(width=max(110, Console().width))
+    console.print(
+        "\n[bold]== demo: the built pack against the embedded MDE emulator (no tenant needed)[/]"
+    )
+    demo = collect(console)
     table = Table(title="Demo summary")
     for column in ("source", "what ran", "results"):
         table.add_column(column)
-    for source, what, summary in steps:
+    for source, what, summary in demo.steps:
         table.add_row(source, what, ", ".join(f"{n} {s}" for s, n in sorted(summary.items())))
-    by_type = Counter(r["indicatorType"] for r in listed)
+    by_type = Counter(r["indicatorType"] for r in demo.listed)
     table.add_row(
         "MDE",
         "mde-indicators list",
-        f"{len(listed)} indicators: " + ", ".join(f"{n} {t}" for t, n in sorted(by_type.items())),
+        f"{len(demo.listed)} indicators: "
+        + ", ".join(f"{n} {t}" for t, n in sorted(by_type.items())),
     )
     console.print(table)
     console.print(
         "API calls: "
-        + ", ".join(f"{n} {op}" for op, n in sorted(calls.items()))
+        + ", ".join(f"{n} {op}" for op, n in sorted(demo.calls.items()))
         + f"; bundles in {DIST.relative_to(ROOT)}/"
     )
-    ok = all(s[2].get("submitted", 0) > 0 for s in steps) and len(listed) > 0
+    ok = all(s[2].get("submitted", 0) > 0 for s in demo.steps) and len(demo.listed) > 0
     console.print(f"demo {'passed' if ok else 'FAILED'} in {time.monotonic() - started:.1f}s")
     return 0 if ok else 1

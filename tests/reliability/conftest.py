@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -10,7 +9,7 @@ import pytest
 
 from mde_emulator import EmulatorServer
 from mde_indicators_build.splunk import stage_and_install
-from mde_testkit.interpreters import find_python
+from mde_testkit.interpreters import SPLUNK_PYTHONS, find_python
 from mde_testkit.splunk.harness import SplunkHarness, account_settings
 from tests.reliability.paths import CLIENT
 
@@ -19,8 +18,14 @@ from tests.reliability.paths import CLIENT
 def splunk_session(
     tmp_path_factory: pytest.TempPathFactory, emulator_session: EmulatorServer
 ) -> Iterator[SplunkHarness]:
+    python = next(filter(None, map(find_python, reversed(SPLUNK_PYTHONS))), None)
+    if (
+        python is None
+    ):  # never the host's Python: the Splunk paths must run on Splunk's interpreters
+        pytest.skip(
+            f"neither of Splunk's Pythons ({', '.join(SPLUNK_PYTHONS)}) is installed (pyenv)"
+        )
     app = stage_and_install(tmp_path_factory.mktemp("reliability-app"))
-    python = find_python("3.13") or find_python("3.9") or sys.executable
     env = emulator_session.env()
     with SplunkHarness(app, python, tmp_path_factory.mktemp("reliability-home"), env) as harness:
         harness.add_account(

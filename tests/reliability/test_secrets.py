@@ -7,10 +7,11 @@ import json
 import logging
 import pickle
 import re
+import shutil
 import tarfile
 import zipfile
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, Iterator, List, Tuple
 
 import pytest
 from click.testing import CliRunner
@@ -24,7 +25,6 @@ from mde_testkit.splunk.harness import SplunkHarness, account_settings
 from tests.conftest import CANARY_SECRET, make_client
 
 SHA = "c" * 64
-SECRET_PATHS: List[str] = []
 
 
 @pytest.fixture()
@@ -59,7 +59,6 @@ def test_cli_never_prints_the_secret(canary_env: Dict[str, str], tmp_path: Path)
         catch_exceptions=False,
     )
     assert wrong.exit_code == 3 and not leaks(wrong.output)
-    SECRET_PATHS.append("CLI (import, list, submit, sync, check, delete, failed sign-in) at -vv")
 
 
 def test_debug_logs_of_every_library_hold_neither_secret_nor_token(
@@ -75,7 +74,6 @@ def test_debug_logs_of_every_library_hold_neither_secret_nor_token(
     token = client.transport.tokens.token()
     text = "\n".join(f"{r.name} {r.getMessage()} {r.args!r}" for r in caplog.records)
     assert caplog.records and not leaks(text, token)
-    SECRET_PATHS.append("core at DEBUG (mde_indicators, msal, urllib3 loggers)")
 
 
 def test_errors_carry_neither_secret_nor_token(canary_env: Dict[str, str]) -> None:
@@ -98,7 +96,6 @@ def test_errors_carry_neither_secret_nor_token(canary_env: Dict[str, str]) -> No
             + repr(pickle.loads(pickle.dumps(exc)).__dict__)
         )
     assert not leaks(repr(config) + json.dumps(config.describe()))
-    SECRET_PATHS.append("exceptions (str, repr, pickled) and ClientConfig repr/describe")
 
 
 def test_splunk_commands_and_alert_never_show_the_secret(
@@ -130,42 +127,96 @@ def test_splunk_commands_and_alert_never_show_the_secret(
     assert "failed" in json.dumps(failed.rows)
     assert not any(leaks(o) for o in outputs)
     assert not leaks(splunk.logs()) and not leaks(json.dumps(splunk.splunkd.kvstore.collections))
-    SECRET_PATHS.append(
-        "Splunk mdesubmit/mdelist/mdedelete/alert action: rows, inspector messages, stderr, app logs, KV Store"
-    )
 
 
-def _bundle_texts(app_dir: Path, tmp: Path) -> Dict[str, str]:
-    from mde_indicators_build import package
-    from mde_indicators_build.sentinel.render import render_all
+def bundle_texts(path: Path) -> Iterator[Tuple[str, str]]:
+    """(name, text) of every file a bundle holds: a folder's files, a .zip's or .whl's entries, a .spl's."""
+    if path.is_dir():
+        for f in sorted(p for p in path.rglob("*") if p.is_file()):
+            yield str(f), f.read_text("utf-8", "replace")
+    elif path.suffix in (".zip", ".whl"):
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                yield f"{path.name}:{name}", zf.read(name).decode("utf-8", "replace")
+    else:
+        with tarfile.open(path) as tar:
+            for m in tar.getmembers():
+                if m.isfile():
+                    data = tar.extractfile(m).read()  # type: ignore[union-attr]
+                    yield f"{path.name}:{m.name}", data.decode("utf-8", "replace")
 
-    texts = {f"sentinel/{r.name}": json.dumps(r.template) for r in render_all()}
-    spl = package.build_tgz(app_dir, tmp / "app.spl")
-    with tarfile.open(spl) as tar:
-        texts.update(
-            {
-                m.name: tar.extractfile(m).read().decode("utf-8", "replace")
-                for m in tar.getmembers()
-                if m.isfile()
-            }
-        )  # type: ignore[union-attr]
-    return texts
+
+CONF_SECRET = re.compile(r"(?im)^\s*(client_secret|password)\s*=\s*\S")
 
 
-def test_built_bundles_hold_no_secret(splunk: SplunkHarness, tmp_path: Path) -> None:
-    texts = _bundle_texts(splunk.app_dir, tmp_path)
-    assert texts and not any(leaks(t) for t in texts.values())
-    confs = {n: t for n, t in texts.items() if n.endswith((".conf", ".meta", ".spec"))}
-    assert confs and not any(
-        re.search(r"(?im)^\s*(client_secret|password)\s*=\s*\S", t) for t in confs.values()
-    )
-    for built in (ROOT / "dist").glob("*"):
-        if built.suffix == ".zip" or built.suffix == ".whl":
-            with zipfile.ZipFile(built) as zf:
-                assert not any(leaks(zf.read(n).decode("utf-8", "replace")) for n in zf.namelist())
-    SECRET_PATHS.append(
-        "built bundles (Splunk .spl incl. vendored libs, Sentinel templates, dist/ zips)"
-    )
+def secrets_in(paths: List[Path]) -> List[str]:
+    """Where the canary shows, or a .conf/.meta/.spec file sets a secret, in these bundles."""
+    found = []
+    for path in paths:
+        for name, text in bundle_texts(path):
+            if leaks(text):
+                found.append(f"{name}: the canary secret")
+            elif name.endswith((".conf", ".meta", ".spec")) and CONF_SECRET.search(text):
+                found.append(f"{name}: a secret setting")
+    return found
+
+
+def every_bundle(bundles: Dict[str, List[Path]]) -> List[Path]:
+    return [p for paths in bundles.values() for p in paths]
+
+
+def test_the_bundles_ci_builds_hold_no_secret(bundles: Dict[str, List[Path]]) -> None:
+    texts = [t for p in every_bundle(bundles) for t in bundle_texts(p)]
+    assert len(texts) > 100  # wheels, the .spl with its vendored libs, the Sentinel zip and folder
+    assert secrets_in(every_bundle(bundles)) == []
+
+
+def test_the_scan_finds_a_canary_planted_in_a_copy_of_each_bundle(
+    bundles: Dict[str, List[Path]], tmp_path: Path
+) -> None:
+    from tests.bundle.planting import tar_copy, zip_copy
+
+    planted = []
+    for path in every_bundle(bundles):
+        if path.suffix in (".zip", ".whl"):
+            planted.append(
+                zip_copy(path, tmp_path / path.name, add={"x/leak.txt": CANARY_SECRET.encode()})
+            )
+        elif path.suffix == ".spl":
+            planted.append(
+                tar_copy(
+                    path, tmp_path / path.name, add={"app/lib/leak.py": CANARY_SECRET.encode()}
+                )
+            )
+    assert sorted(secrets_in(planted)) == sorted(
+        f"{p.name}:{'x/leak.txt' if p.suffix != '.spl' else 'app/lib/leak.py'}: the canary secret"
+        for p in planted
+    )  # fmt: skip
+    assert len(planted) == 4  # two wheels, the .spl, the Sentinel zip
+
+
+def test_the_build_drops_secrets_left_in_the_app_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A developer's local/ settings, .env, local.meta or bytecode never reach the package."""
+    from mde_indicators_build import package, splunk
+    from mde_indicators_build.splunk import render
+
+    source = tmp_path / "splunk_app"
+    shutil.copytree(render.SOURCE, source, ignore=shutil.ignore_patterns("__pycache__"))
+    for name, text in {
+        "local/mde_indicators_accounts.conf": f"[prod]\nclient_secret = {CANARY_SECRET}\n",
+        ".env": f"MDE_CLIENT_SECRET={CANARY_SECRET}\n",
+        "metadata/local.meta": f"# {CANARY_SECRET}\n",
+        "bin/__pycache__/mdesubmit.cpython-39.pyc": CANARY_SECRET,
+    }.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    assert len(secrets_in([source])) == 4  # the scan sees every planted copy before the build
+    monkeypatch.setattr(render, "SOURCE", source)
+    staged = splunk.stage(tmp_path / "stage" / splunk.APP)
+    spl = package.build_tgz(staged, tmp_path / "app.spl")
+    assert secrets_in([spl]) == []
 
 
 TLS_OFF = re.compile(

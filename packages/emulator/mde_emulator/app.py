@@ -25,7 +25,7 @@ from mde_indicators.model import Model
 from .faults import SPOILERS, Fault, FaultInjector, op_alias, parse_fault
 from .identity import READ_WRITE, READ_WRITE_ALL, App, Identity, SignInError, TokenRejected
 from .indicators import ApiFailure, Caller, IndicatorsApi
-from .limits import RateLimiter, parse_mode, retry_after_header
+from .limits import RateLimiter, parse_mode, retry_after_headers
 
 ADMIN_HEADER = "X-Emulator-Admin-Key"
 SOCKET_KEY = "mde_emulator.socket"
@@ -240,7 +240,7 @@ class Emulator:
                     429,
                     "TooManyRequests",
                     message,
-                    {"Retry-After": retry_after_header(wait, self.limiter.scale)},
+                    retry_after_headers(wait, precise=self.limiter.scale != 1.0),
                 )
             fault = self.faults.take(op_alias(endpoint), is_api=True)
             partial = None
@@ -334,8 +334,8 @@ class Emulator:
         if fault.kind == "slow":
             time.sleep(fault.delay)
             return None
-        if fault.kind == "expire-token":
-            self.identity.expire_all()
+        if fault.kind == "expire-token":  # the token this call carries expires, as a real one would
+            self.identity.expire(request.headers.get("Authorization", "")[len("Bearer ") :].strip())
             return _envelope(401, "Unauthorized", "Unauthorized (the access token has expired).")
         if fault.kind == "html":
             page = "<html><head><title>Sign in to continue</title></head><body>Proxy</body></html>"
@@ -346,7 +346,11 @@ class Emulator:
             if status == 429
             else ("InternalServerError" if status == 500 else "ServiceUnavailable")
         )
-        headers = {"Retry-After": f"{fault.retry_after:g}"} if status in (429, 503) else None
+        headers = (
+            retry_after_headers(fault.retry_after, precise=fault.retry_after % 1 != 0, minimum=0)
+            if status in (429, 503)
+            else None
+        )
         return _envelope(status, code, f"Injected fault: HTTP {status}.", headers)
 
     def spoil(

@@ -1,7 +1,30 @@
 """Registered apps and the emulator's Entra ID: signed JWT access tokens carrying audience and roles.
 
-Clients prove themselves with a secret or a certificate-signed client assertion (verified); managed
-identities get tokens from the App Service style endpoint. Access tokens are RS256 JWTs.
+A model of Microsoft Entra ID as MDE clients meet it, each behaviour pinned by
+tests/integration/emulator/test_identity_model.py:
+
+- Client credentials at /{tenant}/oauth2/v2.0/token with scope <resource>/.default answer
+  {token_type: Bearer, expires_in, ext_expires_in, access_token}, valid 3,599 s (mde-indicators-api.md
+  §7 and §9.4, the sample response of exposed-apis-create-app-webapp.md).
+- Access tokens are RS256 JWTs whose key is published at the discovery document's jwks_uri; for the MDE
+  resource they are v1.0 tokens (iss https://sts.windows.net/{tid}/, appid, tid, roles with the app
+  role Ti.ReadWrite or Ti.ReadWrite.All, idtyp app, uti): the token version follows the resource, not
+  the endpoint (Microsoft identity platform, "Access token claims reference"; reference §7).
+- Sign-in errors come in Entra's shape {error, error_description "AADSTS<n>: ...", error_codes,
+  timestamp, trace_id, correlation_id} with the documented codes: 90002 unknown tenant, 70003 unsupported
+  grant, 700016 unknown application, 7000215 wrong secret (401), 70011 invalid scope, 700027 a client
+  assertion failing signature validation, 700021 an assertion for another client (Entra
+  "authentication and authorization error codes" reference).
+- Certificate credentials: a client assertion signed by the registered certificate's key, aud the token
+  endpoint, iss and sub the client id (Microsoft identity platform "certificate credentials").
+- Managed identity, App Service style: GET IDENTITY_ENDPOINT?resource=...&api-version=2019-08-01 with
+  the X-IDENTITY-HEADER secret answers {access_token, expires_on (epoch seconds, a string), resource,
+  token_type, client_id} (App Service "managed identities" REST protocol).
+- A token expires by itself: an expired token (or one an expire-token fault names) is a 401 on the API
+  (reference §7) while the app's other tokens stay valid.
+
+Not modelled: delegated (user) tokens, conditional access, throttling of sign-ins, token caching by the
+service, and any claim beyond those listed.
 """
 
 from __future__ import annotations
@@ -10,7 +33,7 @@ import secrets
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Set
 
 import jwt
 from cryptography import x509
@@ -72,7 +95,7 @@ class Identity:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.key_id = secrets.token_hex(8)
         self.apps: Dict[str, App] = {a["client_id"]: App(**a) for a in store.load_apps()}
-        self.generation = 0
+        self.expired: Set[str] = set()
 
     # -- registry ---------------------------------------------------------------------------------
     def register(self, app: App) -> App:
@@ -121,7 +144,7 @@ class Identity:
             "idtyp": "app",
             "ver": "1.0",
             "roles": [app.role] if app.role else [],
-            "gen": self.generation,
+            "uti": secrets.token_urlsafe(16),
         }
         token = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.key_id})
         return {
@@ -150,13 +173,16 @@ class Identity:
             ) from None
         except jwt.InvalidTokenError as exc:
             raise TokenRejected(f"The access token is invalid ({type(exc).__name__}).") from None
-        if claims.get("gen", -1) < self.generation or claims["appid"] not in self.apps:
+        if claims.get("uti") in self.expired or claims["appid"] not in self.apps:
             raise TokenRejected("The access token has expired.")
         return claims
 
-    def expire_all(self) -> None:
-        """Make every token issued so far count as expired (fault injection)."""
-        self.generation += 1
+    def expire(self, token: str) -> None:
+        """Make this one token count as expired from now on (fault injection); others stay valid."""
+        try:
+            self.expired.add(str(self.verify(token).get("uti")))
+        except TokenRejected:
+            pass  # no valid token on this call (a sign-in request): nothing to expire
 
     def jwks(self) -> Dict[str, List[Dict[str, Any]]]:
         public = jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key(), as_dict=True)

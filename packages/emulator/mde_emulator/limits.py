@@ -1,6 +1,9 @@
 """Documented rate limits per (tenant, app, operation), enforced with sliding windows.
 
-`documented` uses the real windows, `scaled:K` runs them K times faster, `off` disables them.
+`documented` uses the real windows, `scaled:K` runs them K times faster, `off` disables them. A 429 carries
+Retry-After as RFC 9110 delay-seconds (a whole number) in every mode, as MDE documents; a wait finer than
+a second (scaled runs) is also given in milliseconds in x-ms-retry-after-ms, the header Azure services
+use for that (Cosmos DB's REST API; azure-core's retry policy reads it before Retry-After).
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ import math
 import threading
 import time
 from collections import deque
-from typing import Deque, Dict, Optional, Tuple
+from typing import Callable, Deque, Dict, Optional, Tuple
 
 from mde_indicators.model import Operation
+
+PRECISE = "x-ms-retry-after-ms"
 
 
 def parse_mode(mode: str) -> Optional[float]:
@@ -29,8 +34,9 @@ def parse_mode(mode: str) -> Optional[float]:
 
 
 class RateLimiter:
-    def __init__(self, scale: Optional[float]) -> None:
+    def __init__(self, scale: Optional[float], clock: Callable[[], float] = time.monotonic) -> None:
         self.scale = scale
+        self.clock = clock
         self._lock = threading.Lock()
         self._calls: Dict[Tuple[str, str, str], Deque[float]] = {}
 
@@ -42,7 +48,7 @@ class RateLimiter:
         """Record a call and return None, or return the seconds until one is allowed (429)."""
         if self.scale is None:
             return None
-        now = time.monotonic()
+        now = self.clock()
         windows = [(r.calls, r.seconds / self.scale) for r in op.rate_limits]
         with self._lock:
             calls = self._calls.setdefault((tenant, app, op.name), deque())
@@ -60,12 +66,10 @@ class RateLimiter:
             return None
 
 
-def retry_after_header(seconds: float, scale: Optional[float] = 1.0) -> str:
-    """Retry-After as delta-seconds: an integer (at least 1) at documented speed.
-
-    Under scaled:K the windows are K times shorter, so the header keeps its fraction (e.g. 0.250);
-    rounding up to whole seconds would make scaled runs wait far longer than the scaled limit.
-    """
-    if scale and scale != 1.0:
-        return f"{max(0.001, seconds):.3f}"
-    return str(max(1, math.ceil(seconds)))
+def retry_after_headers(seconds: float, *, precise: bool, minimum: int = 1) -> Dict[str, str]:
+    """Retry-After in whole seconds, rounded up so that no client comes back early; with precise, the
+    wait in milliseconds as well (x-ms-retry-after-ms), for waits a whole second would distort."""
+    headers = {"Retry-After": str(max(minimum, math.ceil(seconds)))}
+    if precise:
+        headers[PRECISE] = str(max(1, math.ceil(seconds * 1000)))
+    return headers

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Sequence
@@ -122,11 +123,12 @@ def member_problems(path: Path, manifest: Mapping[str, Any]) -> List[str]:
         if len(core) != 1:
             problems.append(f"holds {len(core)} core wheels, not one")
         else:
-            extracted = Path(path).parent / Path(core[0]).name
-            member = tar.extractfile(core[0])
-            extracted.write_bytes(member.read() if member else b"")
-            problems += [f"core wheel: {p}" for p in wheel.core_problems(extracted)]
-            extracted.unlink()
+            # Checked in a folder of its own: the bundle's folder (dist/) holds a core wheel of that name.
+            with tempfile.TemporaryDirectory() as tmp:
+                extracted = Path(tmp) / Path(core[0]).name
+                member = tar.extractfile(core[0])
+                extracted.write_bytes(member.read() if member else b"")
+                problems += [f"core wheel: {p}" for p in wheel.core_problems(extracted)]
     return problems
 
 

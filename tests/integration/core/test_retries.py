@@ -50,6 +50,18 @@ def test_429_waits_at_least_retry_after_then_succeeds(
     assert log[1]["ts"] - log[0]["ts"] >= 1.0 and log[2]["ts"] - log[1]["ts"] >= 1.0
 
 
+def test_a_precise_millisecond_wait_is_preferred_to_whole_seconds(
+    emulator: EmulatorServer, emulator_env: Dict[str, str]
+) -> None:
+    emulator.admin("POST", "faults", {"spec": "list:429,retry-after=0.2"})  # Retry-After: 1, 200 ms
+    client = make_client(emulator_env)
+    client.transport.tokens.token()
+    assert client.list_page()["value"] == []
+    first, second = calls(emulator, "ListIndicators")
+    assert (first["status"], second["status"]) == (429, 200)
+    assert 0.2 <= second["ts"] - first["ts"] < 0.9
+
+
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_server_errors_are_retried_for_posts_too(
     emulator: EmulatorServer, emulator_env: Dict[str, str], status: int

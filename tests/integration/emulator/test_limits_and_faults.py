@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -70,11 +71,44 @@ def test_scaled_limits_run_the_windows_faster(call: Call, emulator: EmulatorServ
     for _ in range(limit):
         call("POST", "/api/indicators/import", json={"Indicators": [indicator(SHA)]})
     throttled = call("POST", "/api/indicators/import", json={"Indicators": [indicator(SHA)]})
-    assert throttled.status_code == 429 and float(throttled.headers["Retry-After"]) <= 2.0
-    time.sleep(float(throttled.headers["Retry-After"]))
+    assert throttled.status_code == 429
+    assert int(throttled.headers["x-ms-retry-after-ms"]) <= 2100
+    time.sleep(int(throttled.headers["x-ms-retry-after-ms"]) / 1000)
     assert (
         call("POST", "/api/indicators/import", json={"Indicators": [indicator(SHA)]}).status_code
         == 200
+    )
+
+
+@pytest.mark.parametrize("mode", ["documented", "scaled:60"])
+def test_retry_after_is_whole_seconds_in_every_mode(
+    call: Call, emulator: EmulatorServer, mode: str
+) -> None:
+    """RFC 9110 delay-seconds is 1*DIGIT, which MDE documents as seconds; only a scaled run adds the
+    wait in milliseconds (x-ms-retry-after-ms) for clients that can use it."""
+    emulator.admin("POST", "limits", {"mode": mode})
+    limit = emulator.model.operations["ImportIndicators"].rate_limits[0].calls
+    for _ in range(limit):
+        call("POST", "/api/indicators/import", json={"Indicators": [indicator(SHA)]})
+    throttled = call("POST", "/api/indicators/import", json={"Indicators": [indicator(SHA)]})
+    assert throttled.status_code == 429
+    assert re.fullmatch(r"[1-9][0-9]*", throttled.headers["Retry-After"])
+    precise = throttled.headers.get("x-ms-retry-after-ms")
+    if mode == "documented":
+        assert precise is None
+    else:
+        assert precise is not None and re.fullmatch(r"[1-9][0-9]*", precise)
+        assert int(throttled.headers["Retry-After"]) == max(1, -(-int(precise) // 1000))
+
+
+def test_a_fractional_fault_retry_after_is_rounded_up_and_sent_exactly(
+    call: Call, emulator: EmulatorServer
+) -> None:
+    emulator.admin("POST", "faults", {"spec": "list:429,retry-after=0.25"})
+    throttled = call("GET", "/api/indicators")
+    assert (throttled.headers["Retry-After"], throttled.headers["x-ms-retry-after-ms"]) == (
+        "1",
+        "250",
     )
 
 

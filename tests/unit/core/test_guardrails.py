@@ -84,22 +84,25 @@ def test_a_bad_line_names_the_file_and_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("action", "refused"),
+    ("action", "protected"),
     [
-        # MDE's actions (the seed): Warn, Block and BlockAndRemediate stop a user or a file.
+        # What each current action does on a match (mde-indicators-api.md §4, indicators-overview.md);
+        # the retired Alert and AlertAndBlock are refused before any guard.
         ("Block", True),
-        ("Warn", True),
+        ("Warn", True),  # blocks until the user bypasses it
         ("BlockAndRemediate", True),
         ("Allowed", False),
-        ("Audit", False),
+        ("Audit", False),  # alerts only
     ],
 )
-def test_only_blocking_actions_are_refused_on_a_protected_value(
-    builtin: Guardrails, action: str, refused: bool
+def test_only_blocking_actions_are_stopped_for_a_protected_value(
+    builtin: Guardrails, action: str, protected: bool
 ) -> None:
-    item = {"indicatorValue": "d41d8cd98f00b204e9800998ecf8427e", "action": action}
-    (entry,) = IndicatorService(None).prepare([item], guard=builtin)
-    assert (entry.result is not None and entry.result.status is Status.PROTECTED) is refused
+    empty_file = hashlib.sha256(b"").hexdigest()
+    item = {"indicatorValue": empty_file, "action": action, "generateAlert": True}
+    (prepared,) = IndicatorService(None).prepare([item], guard=builtin)
+    status = prepared.result.status if prepared.result else None
+    assert (status is Status.PROTECTED) is protected, (action, prepared.result)
 
 
 def test_prepare_marks_blocked_protected_items_and_leaves_allow_listing_alone(

@@ -1,39 +1,56 @@
-"""The schema is the source of truth: the code's enums, limits and wire names are pinned to it."""
+"""The schema states MDE's documented facts: its enums, limits and wire names equal literals copied from the
+reference (tests/contract/facts.py), never values read back from the schema itself."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from mde_indicators import model as model_module
 from mde_indicators.model import Model
-
-SCHEMA = Path(model_module.__file__).parent / "data" / model_module.SCHEMA_FILE
-
-
-def raw() -> dict:
-    return json.loads(SCHEMA.read_text("utf-8"))
+from tests.contract import facts
 
 
-def test_model_exposes_every_indicator_type_action_and_severity(model: Model) -> None:
-    data = raw()
-    assert tuple(model.indicator_types) == tuple(data["indicatorTypes"])
-    assert tuple(model.actions) == tuple(data["actions"])
-    assert model.severities == tuple(data["severities"])
-    assert len(model.indicator_types) == 7 and len(model.actions) == 7
+def test_model_has_the_documented_indicator_types_actions_and_severities(model: Model) -> None:
+    # mde-indicators-api.md §4 (post-ti-indicator.md request enums)
+    assert set(model.indicator_types) == {
+        "FileSha1", "FileSha256", "FileMd5", "CertificateThumbprint", "IpAddress", "DomainName", "Url"
+    }  # fmt: skip
+    assert set(model.actions) == {
+        "Alert", "Warn", "Block", "Audit", "BlockAndRemediate", "AlertAndBlock", "Allowed"
+    }  # fmt: skip
+    assert model.severities == ("Informational", "Low", "Medium", "High")
 
 
-def test_operation_limits_come_from_the_schema(model: Model) -> None:
-    data = raw()["operations"]
-    for name, op in model.operations.items():
-        assert op.method == data[name]["method"] and op.path == data[name]["path"]
-        assert [(r.calls, r.seconds) for r in op.rate_limits] == [
-            (r["calls"], r["seconds"]) for r in data[name]["rateLimits"]
-        ]
-    assert model.operations["ImportIndicators"].batch_size == data["ImportIndicators"]["batchSize"]
-    assert model.operations["ImportIndicators"].body_key == "Indicators"
-    assert model.operations["BatchDeleteIndicators"].body_key == "IndicatorIds"
-    assert model.operations["ListIndicators"].max_top == data["ListIndicators"]["maxTop"]
+def test_operations_carry_the_documented_paths_and_limits(model: Model) -> None:
+    ops = {(op.method, op.path): op for op in model.operations.values()}
+    for limit in facts.PER_MINUTE + facts.PER_HOUR:
+        path = limit.path.replace("/api", "", 1)
+        op = ops[(limit.method, path)]
+        assert any((r.calls, r.seconds) == (limit.calls, limit.seconds) for r in op.rate_limits), (
+            f"the schema's {op.name} misses {limit.fact}"
+        )
+    # Import has no documented hourly limit (§1, §8).
+    assert [(r.calls, r.seconds) for r in ops[("POST", "/indicators/import")].rate_limits] == [
+        (30, 60)
+    ]
+    assert ops[("POST", "/indicators/import")].batch_size == facts.IMPORT_BATCH
+    assert ops[("POST", "/indicators/import")].body_key == facts.IMPORT_BODY_KEY
+    assert ops[("POST", "/indicators/BatchDelete")].batch_size == facts.BATCH_DELETE_IDS
+    assert ops[("POST", "/indicators/BatchDelete")].body_key == facts.BATCH_DELETE_BODY_KEY
+    assert ops[("GET", "/indicators")].max_top == facts.MAX_TOP
+    assert model.max_active_indicators == facts.ACTIVE_CAP
+
+
+def test_exactly_the_documented_fields_are_filterable(model: Model) -> None:
+    assert sorted(f.name for f in model.filterable_fields) == sorted(facts.FILTERABLE)
+
+
+def test_error_codes_have_their_documented_status(model: Model) -> None:
+    for code, error in model.errors.items():
+        assert error.status == facts.ERROR_STATUS[code], code
+    assert model.errors["MaximumBatchSizeExceeded"].message == facts.MAX_BATCH_MESSAGE
+
+
+def test_the_response_order_is_the_real_services(model: Model) -> None:
+    assert model.response_field_order[: len(facts.RESPONSE_KEY_ORDER)] == facts.RESPONSE_KEY_ORDER
+    assert tuple(model.import_result.values()) == facts.IMPORT_RESULT_KEYS
 
 
 def test_every_type_family_has_its_allowed_actions(model: Model) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Dict, Optional
 
 import pytest
 
-from mde_indicators.retry import RetryPolicy, parse_retry_after
+from mde_indicators.retry import RetryPolicy, parse_retry_after, retry_after_seconds
 
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -29,6 +30,24 @@ NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
 )
 def test_parse_retry_after_reads_seconds_and_http_dates(header: object, expected: object) -> None:
     assert parse_retry_after(header, NOW) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Retry-After": "1", "x-ms-retry-after-ms": "957"}, 0.957),
+        ({"retry-after": "2", "Retry-After-Ms": "1500"}, 1.5),
+        ({"Retry-After": "3", "x-ms-retry-after-ms": "soon"}, 3.0),
+        ({"Retry-After": "4", "x-ms-retry-after-ms": "-5"}, 4.0),
+        ({"x-ms-retry-after-ms": "250"}, 0.25),
+        ({"Retry-After": "5"}, 5.0),
+        ({}, None),
+    ],
+)
+def test_a_millisecond_header_is_preferred_to_whole_seconds(
+    headers: Dict[str, str], expected: Optional[float]
+) -> None:
+    assert retry_after_seconds(headers) == expected
 
 
 def policy(**kw: object) -> RetryPolicy:

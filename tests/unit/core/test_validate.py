@@ -164,6 +164,13 @@ def test_text_fields_refuse_control_characters_and_oversize() -> None:
         check(indicatorValue=SHA256, action="Block", title="bad\x1btitle")
     )
     assert "text_too_long" in codes(check(indicatorValue=SHA256, action="Block", title="x" * 4001))
+    for isolate in "\u2066\u2067\u2068\u2069":  # Trojan Source bidi isolates, in titles and text
+        assert "text_control_chars" in codes(
+            check(indicatorValue=SHA256, action="Block", title=f"a{isolate}b")
+        )
+        assert "text_control_chars" in codes(
+            check(indicatorValue=SHA256, action="Block", description=f"a{isolate}b")
+        )
     multiline = check(indicatorValue=SHA256, action="Block", description="line one\nline two")
     assert multiline.ok and multiline.body["description"] == "line one\nline two"
 

@@ -170,6 +170,9 @@ INVALID = [
     ("Url", "https://example.com/a b", "url_whitespace"),
     ("Url", "https://example.com/a\nb", "value_control_chars"),
     ("Url", "https://example.com/\x07", "value_control_chars"),
+    # the bidi isolates of "Trojan Source" (CVE-2021-42574) hide what a URL really ends with
+    ("Url", "https://example.com/invoice\u2066fdp.exe", "value_control_chars"),
+    ("Url", "https://example.com/invoice\u2069fdp.exe", "value_control_chars"),
     ("Url", "https://*.example.com/", "url_wildcard"),
     ("Url", "https://example.com/*", "url_wildcard"),
     ("Url", "https:///path", "url_no_host"),
