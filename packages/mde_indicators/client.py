@@ -1,16 +1,54 @@
 """IndicatorsClient: one explicit method per Indicators API operation, over the Transport.
 
 Batch limits, $top and body keys come from the schema; listing is lazy and follows @odata.nextLink.
+A success status with a body that is not what the operation returns (an HTML page from a proxy, JSON of
+another shape) raises MalformedResponse instead of a traceback.
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
+import requests
+
 from .config import ClientConfig
-from .errors import ApiError
+from .errors import ApiError, MalformedResponse, header_request_id
 from .model import Model
+from .redact import upstream_text
 from .transport import Transport
+
+
+def _malformed(response: requests.Response, operation: str, what: str) -> MalformedResponse:
+    kind = upstream_text(response.headers.get("Content-Type") or "no content type", 80)
+    start = upstream_text(response.text[:200], 80) if response.content else "an empty body"
+    return MalformedResponse(
+        f"MDE's answer to {operation} could not be read: {what} (HTTP {response.status_code}, "
+        f"{kind}: {start!r}). It may or may not have been applied; sending it again is safe.",
+        status=response.status_code,
+        code="MalformedResponse",
+        request_id=header_request_id(response.headers),
+    )
+
+
+def _object(response: requests.Response, operation: str) -> Dict[str, Any]:
+    """The JSON object a response carries, or MalformedResponse."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise _malformed(response, operation, "the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise _malformed(response, operation, "the body is not a JSON object")
+    return body
+
+
+def _rows(
+    response: requests.Response, operation: str, body: Optional[Dict[str, Any]] = None
+) -> List[Any]:
+    """The "value" list a response carries (list pages, import results)."""
+    rows = (body if body is not None else _object(response, operation)).get("value")
+    if not isinstance(rows, list):
+        raise _malformed(response, operation, 'it has no "value" list')
+    return rows
 
 
 class IndicatorsClient:
@@ -36,7 +74,19 @@ class IndicatorsClient:
             params["$top"] = min(top, self._op("ListIndicators").max_top)
         if skip:
             params["$skip"] = skip
-        return dict(self.transport.request("ListIndicators", params=params).json())
+        response = self.transport.request("ListIndicators", params=params)
+        return self._page(response)
+
+    @staticmethod
+    def _page(response: requests.Response) -> Dict[str, Any]:
+        page = _object(response, "ListIndicators")
+        rows = _rows(response, "ListIndicators", page)
+        if not all(isinstance(row, dict) for row in rows):
+            raise _malformed(response, "ListIndicators", "an indicator is not a JSON object")
+        next_link = page.get("@odata.nextLink")
+        if next_link is not None and not isinstance(next_link, str):
+            raise _malformed(response, "ListIndicators", "@odata.nextLink is not a URL")
+        return page
 
     def iter_indicators(
         self,
@@ -62,9 +112,10 @@ class IndicatorsClient:
             if next_link:
                 if not self.transport.same_origin(next_link):
                     raise ApiError(
-                        f"Refusing to follow @odata.nextLink to another host: {next_link}"
+                        "Refusing to follow @odata.nextLink to another host: "
+                        + upstream_text(next_link, 200)
                     )
-                page = dict(self.transport.request("ListIndicators", url=next_link).json())
+                page = self._page(self.transport.request("ListIndicators", url=next_link))
             elif len(rows) >= size:
                 # No nextLink but a full page: MDE does not document nextLink here, so page on with $skip.
                 skip += len(rows)
@@ -74,21 +125,23 @@ class IndicatorsClient:
 
     def get(self, indicator_id: str) -> Dict[str, Any]:
         response = self.transport.request("GetIndicator", path_params={"id": indicator_id})
-        return dict(response.json())
+        return _object(response, "GetIndicator")
 
     def submit(self, body: Dict[str, Any]) -> Dict[str, Any]:
         """Submit or update one indicator; returns the entity."""
-        return dict(self.transport.request("SubmitIndicator", json_body=body).json())
+        response = self.transport.request("SubmitIndicator", json_body=body)
+        return _object(response, "SubmitIndicator")
 
     def import_batch(self, bodies: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
-        """One import call (at most the schema's batch size); per-item results in input order."""
+        """One import call (at most the schema's batch size); the per-item results as MDE sent them
+        (pair them with the items by value, never by position: see service.py)."""
         op = self._op("ImportIndicators")
         if not bodies or len(bodies) > op.batch_size:
             raise ValueError(
                 f"import_batch takes 1 to {op.batch_size} indicators, got {len(bodies)}"
             )
         response = self.transport.request("ImportIndicators", json_body={op.body_key: list(bodies)})
-        return list(response.json().get("value") or [])
+        return [row for row in _rows(response, op.name) if isinstance(row, dict)]
 
     def delete(self, indicator_id: str) -> None:
         self.transport.request("DeleteIndicator", path_params={"id": indicator_id})

@@ -6,10 +6,12 @@ Secrets are excluded from repr() and masked by describe(); environment names are
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Dict, Mapping, Optional
 
 from .errors import ConfigurationError
+from .redact import mask_url
 
 SECRET_FIELDS = ("client_secret", "client_certificate_password")
 SYSTEM_IDENTITY = "system"
@@ -86,7 +88,28 @@ class ClientConfig:
         shown = asdict(self)
         for name in SECRET_FIELDS:
             shown[name] = "****** (set)" if shown[name] else None
+        if shown["proxy"]:
+            shown["proxy"] = mask_url(shown["proxy"])
         return shown
+
+
+def read_private_file(path: str, what: str) -> bytes:
+    """The content of a file holding a secret (a client secret, a private key). On POSIX it must be
+    readable by its owner only, and that owner must be us: anything else may have been read or planted."""
+    try:
+        with open(path, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if os.name == "posix":
+                if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+                    raise ConfigurationError(
+                        f"The {what} file {path} is readable by others (mode "
+                        f"{stat.S_IMODE(info.st_mode):o}); run: chmod 600 {path}"
+                    )
+                if info.st_uid != os.getuid():
+                    raise ConfigurationError(f"The {what} file {path} belongs to another user.")
+            return fh.read()
+    except OSError as exc:
+        raise ConfigurationError(f"Cannot read the {what} {path}: {exc.strerror}") from None
 
 
 def env_name(field_name: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Dict, Mapping, Optional, Type
 
 from .exits import ExitStatus
+from .redact import upstream_text
 
 # A 502/503/504 that outlasted the retry budget means the service is down, not that one batch was bad.
 OUTAGE_STATUSES = (502, 503, 504)
@@ -89,6 +90,19 @@ class ApiError(MdeIndicatorsError):
             self.retryable = True
 
 
+class MalformedResponse(ApiError):
+    """A success status whose body is not what the operation returns (an HTML page, a JSON body of the
+    wrong shape): the call may or may not have taken effect, and sending it again is safe (upserts)."""
+
+    retryable = True
+
+
+class RedirectRefused(ApiError):
+    """A redirect (3xx): never followed, so that the secret and tokens go only to the configured host."""
+
+    stops_run = True
+
+
 class BadRequest(ApiError):
     """400: the body, filter or a value was rejected."""
 
@@ -143,6 +157,11 @@ _BY_STATUS: Mapping[int, Type[ApiError]] = {
 }
 
 
+def header_request_id(headers: Mapping[str, str]) -> Optional[str]:
+    found = headers.get("request-id") or headers.get("x-ms-request-id")
+    return upstream_text(found, 100) or None
+
+
 def error_class(status: int) -> Type[ApiError]:
     if status >= 500:
         return ServerError
@@ -159,12 +178,12 @@ def from_response(
     """Build the error for an MDE error response (envelope or not)."""
     envelope = body.get("error") if isinstance(body, dict) else None
     if isinstance(envelope, dict):
-        code = envelope.get("code")
-        message = envelope.get("message") or ""
-        request_id = envelope.get("target")
+        code = upstream_text(envelope.get("code"), 100) or None
+        message = upstream_text(envelope.get("message"))
+        request_id = upstream_text(envelope.get("target"), 100) or None
     else:
         code, message, request_id = None, "", None
-    request_id = request_id or headers.get("request-id") or headers.get("x-ms-request-id")
+    request_id = request_id or header_request_id(headers)
     message = message or f"HTTP {status} from MDE"
     cls = error_class(status)
     kwargs: Dict[str, Any] = {

@@ -36,6 +36,7 @@ class Prepared:
         indicator_id: Optional[str] = None,
         code: Optional[str] = None,
         reason: Optional[str] = None,
+        retryable: bool = False,
     ) -> ItemResult:
         """Give this item its result, with the type and action of its body."""
         self.result = ItemResult(
@@ -47,6 +48,7 @@ class Prepared:
             indicator_id=indicator_id,
             reason_code=code,
             reason=reason,
+            retryable=retryable,
         )
         return self.result
 
@@ -73,9 +75,14 @@ def protect(entry: Prepared, guard: Guard, model: Model) -> bool:
     return True
 
 
-def _rejected(index: int, item: Mapping[str, Any], why: Mapping[str, str]) -> Prepared:
+def _rejected(
+    index: int, item: Mapping[str, Any], why: Mapping[str, str], model: Model
+) -> Prepared:
     """An input the reader could not turn into an indicator (e.g. an unsupported STIX pattern)."""
     value = str(item.get("indicatorValue") or "")
+    limit = model.fields["indicatorValue"].max_length
+    if limit and len(value) > limit:
+        value = value[:limit] + "…"  # a hostile pattern of a megabyte is not echoed whole
     problem = Problem("indicatorValue", why["code"], why["message"])
     result = ItemResult(
         index,
@@ -107,7 +114,7 @@ def prepare(
     for index, raw in enumerate(items):
         item, meta = split_meta(raw)
         if REJECTED in meta:
-            prepared.append(_rejected(index, item, meta[REJECTED]))
+            prepared.append(_rejected(index, item, meta[REJECTED], model))
             continue
         merged = {**(defaults or {}), **{k: v for k, v in item.items() if v not in (None, "")}}
         checked = validate_indicator(merged, model=model, now=now)

@@ -12,6 +12,9 @@ from typing import Any, Dict, Mapping, Tuple
 META_PREFIX = "_"
 REJECTED = "_rejected"
 SOURCE_TIME = "_source_time"
+# The reason code of an input object that could not even be read (a broken JSON line): its value is
+# unknown, so a sync cannot tell its indicator from one the feed no longer lists.
+UNREADABLE = "unreadable"
 
 
 def split_meta(item: Mapping[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:

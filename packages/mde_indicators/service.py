@@ -8,21 +8,53 @@ fails the rest with its reason.
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict, deque
+from collections import defaultdict
 from datetime import datetime
-from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set
 
 from .client import IndicatorsClient
 from .deletion import Deleter
 from .errors import BadRequest, ConfigurationError, MdeIndicatorsError
-from .identity import IndicatorKey, key_of
+from .identity import key_of
 from .model import Model, load_model
 from .pipeline import DRY_RUN_REASON, Guard, Prepared, prepare, settle
+from .redact import upstream_text
 from .results import ItemResult, Progress, Status, failure
 
+RESEND = "Import it again: imports are upserts, so a second delivery changes nothing."
 
-def _pop(queue: Deque[Dict[str, Any]]) -> Dict[str, Any]:
-    return queue.popleft() if queue else {}
+
+def answer_key(model: Model, value: Any) -> str:
+    """What an import result and its item are paired on: the value, as an untyped identity (MDE's
+    per-item results carry the value but not the type)."""
+    return key_of(model, None, str(value)).value
+
+
+def import_batches(model: Model, pending: Sequence[Prepared], size: int) -> List[List[Prepared]]:
+    """Batches of at most size items in input order, where no two items of a batch share a value (a
+    SHA-1 and a certificate thumbprint can): then every per-item result names exactly one item."""
+    batches: List[List[Prepared]] = []
+    values: List[Set[str]] = []
+    first_open = 0
+    for p in pending:
+        key = answer_key(model, p.body["indicatorValue"])
+        while first_open < len(batches) and len(batches[first_open]) >= size:
+            first_open += 1
+        target = next(
+            (
+                i
+                for i in range(first_open, len(batches))
+                if len(batches[i]) < size and key not in values[i]
+            ),
+            None,
+        )
+        if target is None:
+            batches.append([])
+            values.append(set())
+            target = len(batches) - 1
+        batches[target].append(p)
+        values[target].add(key)
+    return batches
 
 
 class IndicatorService:
@@ -84,8 +116,7 @@ class IndicatorService:
         """Import already validated items in schema-sized batches, settling each one's result."""
         size = self.model.operations["ImportIndicators"].batch_size or 1
         stop: Optional[MdeIndicatorsError] = None
-        for start in range(0, len(pending), size):
-            chunk = pending[start : start + size]
+        for chunk in import_batches(self.model, pending, size):
             if stop is None:
                 stop = self._import_chunk(chunk)
             else:
@@ -112,31 +143,42 @@ class IndicatorService:
         return None
 
     def _settle_import(self, chunk: Sequence[Prepared], answers: List[Dict[str, Any]]) -> None:
+        """Pair each item with the result that names its value; an item with none, or with several,
+        is failed with the reason rather than given a result that may be another item's."""
         keys = self.model.import_result
-        if len(answers) != len(chunk):
-            # Results should come back in input order; if not, pair them by identity instead.
-            # An answer names its value but not its type, so both sides are keyed without one.
-            queues: Dict[IndicatorKey, Deque[Dict[str, Any]]] = defaultdict(deque)
-            for answer in answers:
-                queues[key_of(self.model, None, str(answer.get(keys["value"], "")))].append(answer)
-            answers = [
-                _pop(queues[key_of(self.model, None, p.body["indicatorValue"])]) for p in chunk
-            ]
-        for p, answer in zip(chunk, answers):
-            if not answer:
-                p.settle(
-                    Status.FAILED,
-                    code="no_result",
-                    reason="MDE returned no result for this item.",
+        found: Dict[str, List[Dict[str, Any]]] = defaultdict(list)
+        for answer in answers:
+            value = answer.get(keys["value"])
+            if isinstance(value, str) and value.strip():
+                found[answer_key(self.model, value)].append(answer)
+        for p in chunk:
+            mine = found.get(answer_key(self.model, p.body["indicatorValue"]), [])
+            if len(mine) != 1:
+                what = (
+                    "MDE returned no result for this item"
+                    if not mine
+                    else f"MDE returned {len(mine)} results for this value and which is this "
+                    "item's cannot be told"
                 )
-            elif answer.get(keys["failed"]):
+                code = "no_result" if not mine else "ambiguous_result"
+                p.settle(Status.FAILED, code=code, reason=f"{what}. {RESEND}", retryable=True)
+                continue
+            answer = mine[0]
+            failed = answer.get(keys["failed"])
+            if failed is True:
+                reason = (
+                    upstream_text(answer.get(keys["reason"])) or "Import failed without a reason."
+                )
+                p.settle(Status.FAILED, code="import_item_failed", reason=reason)
+            elif failed is False:
+                indicator_id = answer.get(keys["id"])
                 p.settle(
-                    Status.FAILED,
-                    code="import_item_failed",
-                    reason=str(answer.get(keys["reason"]) or "Import failed without a reason."),
+                    Status.SUBMITTED,
+                    indicator_id=upstream_text(indicator_id, 100) if indicator_id else None,
                 )
             else:
-                p.settle(Status.SUBMITTED, indicator_id=str(answer.get(keys["id"]) or "") or None)
+                reason = f"MDE's result for this item does not say whether it failed. {RESEND}"
+                p.settle(Status.FAILED, code="malformed_result", reason=reason, retryable=True)
 
     def submit(
         self,

@@ -1,14 +1,15 @@
-"""HTTP transport: one requests session, bearer tokens, the rate budget and bounded retries.
+"""HTTP transport: one session, bearer tokens, the rate budget and bounded retries.
 
-Retries cover 429 (honouring Retry-After), 500/502/503/504 and connection errors — POSTs included,
-since submit and import are idempotent upserts. A 401 renews the token once. TLS is always verified.
+Retries cover 429 (honouring Retry-After), 500/502/503/504 and transport errors (connection refused or
+reset, timeouts, a response cut short) — POSTs included, since submit and import are idempotent upserts.
+A 401 renews the token once. Every attempt has a total deadline and all of them together, sign-in
+included, stay within max_retry_seconds (session.py). TLS is always verified; redirects are refused.
 A caller with a deadline of its own (the Splunk alert action's maxtime) bounds every request with until().
 """
 
 from __future__ import annotations
 
 import logging
-import ssl
 import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Mapping, Optional
@@ -16,34 +17,21 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from . import __version__, errors
+from . import errors
 from .auth import TokenProvider
 from .clouds import Endpoints, resolve_endpoints
 from .config import ClientConfig
 from .model import Model, Operation, load_model
 from .ratelimit import RateBudget
 from .retry import RetryPolicy, retry_after_seconds
-from .tls import trust_store
+from .session import Session, call_budget, untrusted, verification_failure
+from .tls import ssl_context
 
 log = logging.getLogger("mde_indicators.transport")
 
 
-class _Session(requests.Session):
-    """A session whose own trust store wins over REQUESTS_CA_BUNDLE, which requests lets override it."""
-
-    def merge_environment_settings(
-        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> Any:
-        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if verify is None or verify is True:
-            settings["verify"] = self.verify
-        return settings
-
-
 def make_session(config: ClientConfig) -> requests.Session:
-    session = _Session()
-    session.verify = trust_store(config.ca_bundle)
-    session.headers["User-Agent"] = f"mde-indicators/{__version__}"
+    session = Session(ssl_context(config.ca_bundle), config.connect_timeout, config.read_timeout)
     if config.proxy:
         session.proxies = {"https": config.proxy, "http": config.proxy}
     return session
@@ -72,11 +60,13 @@ class Transport:
             model=self.model,
         )
         self.session = session or make_session(config)
-        self.tokens = tokens or TokenProvider(config, self.endpoints, self.session)
         self.retry = RetryPolicy(
             self.model.retryable_statuses,
             max_attempts=config.max_attempts,
             max_total=config.max_retry_seconds,
+        )
+        self.tokens = tokens or TokenProvider(
+            config, self.endpoints, self.session, retry=self.retry, sleep=sleep, clock=clock
         )
         self.budget = RateBudget(config.rate_limit_scale, clock=clock, sleep=sleep)
         self._sleep = sleep
@@ -125,36 +115,23 @@ class Transport:
                 )
         attempts, renewed = 0, False
         while True:
-            token = (
-                self.tokens.token()
-            )  # sign in first, so that the budget times the API call itself
+            # Sign in first (within the same budget), so that the rate budget times the API call itself.
+            token = self.tokens.token(within=deadline - self._clock())
             self.budget.acquire(op, max_wait=max(0.0, deadline - self._clock()))
             attempts += 1
             try:
-                response = self._send(op, target, params, json_body, token)
+                with call_budget(deadline - self._clock()):
+                    response = self._send(op, target, params, json_body, token)
             except requests.exceptions.SSLError as exc:
-                if _verification_failed(exc):
+                reason = verification_failure(exc)
+                if reason:
                     raise errors.TransportError(
-                        f"TLS verification failed for {urlsplit(target).netloc}; "
-                        "if it uses a private CA, point MDE_CA_BUNDLE at it"
+                        untrusted(urlsplit(target).netloc, reason)
                     ) from None
-                delay = self.retry.backoff(attempts)  # a TLS stream cut short: retry like a reset
-                if not self._can_retry(attempts, delay, deadline):
-                    raise errors.TransportError(
-                        f"{op.name} failed after {attempts} attempt(s): SSLError"
-                    ) from None
-                self._sleep(delay)
+                self._retry_or_raise(op, attempts, deadline, exc)  # a TLS stream cut short
                 continue
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                delay = self.retry.backoff(attempts)
-                if not self._can_retry(attempts, delay, deadline):
-                    raise errors.TransportError(
-                        f"{op.name} failed after {attempts} attempt(s): {type(exc).__name__}"
-                    ) from None
-                log.warning(
-                    "%s %s: %s, retrying in %.1fs", op.method, op.name, type(exc).__name__, delay
-                )
-                self._sleep(delay)
+            except requests.RequestException as exc:
+                self._retry_or_raise(op, attempts, deadline, exc)
                 continue
             status = response.status_code
             if status in op.success:
@@ -177,6 +154,18 @@ class Transport:
             raise errors.from_response(
                 status, _json(response), response.headers, retry_after=retry_after
             )
+
+    def _retry_or_raise(
+        self, op: Operation, attempts: int, deadline: float, exc: BaseException
+    ) -> None:
+        """Wait before the next attempt after a transport error, or raise when the budget is spent."""
+        delay = self.retry.backoff(attempts)
+        if not self._can_retry(attempts, delay, deadline):
+            raise errors.TransportError(
+                f"{op.name} failed after {attempts} attempt(s): {type(exc).__name__}"
+            ) from None
+        log.warning("%s %s: %s, retrying in %.1fs", op.method, op.name, type(exc).__name__, delay)
+        self._sleep(delay)
 
     def _can_retry(self, attempts: int, delay: float, deadline: float) -> bool:
         return self.retry.has_attempts_left(attempts) and self._clock() + delay <= deadline
@@ -207,24 +196,6 @@ class Transport:
         if self.deadline is None:
             return self.config.read_timeout
         return max(1.0, min(self.config.read_timeout, self.deadline - self._clock()))
-
-
-def _verification_failed(exc: BaseException) -> bool:
-    """Whether an SSLError is a certificate that failed verification (never retried), not a cut stream."""
-    seen: Any = exc
-    for _ in range(10):
-        if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
-            seen
-        ):
-            return True
-        seen = (
-            seen.__cause__
-            or seen.__context__
-            or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
-        )
-    return False
 
 
 def _json(response: requests.Response) -> Any:

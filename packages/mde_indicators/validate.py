@@ -71,29 +71,82 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
+_SCALARS = (str, int, float, bool)
+
+
+def _shape_problem(fld: Optional[Field], value: Any) -> Optional[str]:
+    """Why a field's value has the wrong shape (a JSON object, nested lists), or None."""
+    if value is None or isinstance(value, _SCALARS):
+        return None
+    if fld is not None and fld.type == "list" and isinstance(value, (list, tuple)):
+        if all(item is None or isinstance(item, _SCALARS) for item in value):
+            return None
+        return "a list of text values"
+    return "text, a number or true/false"
+
+
 class _Validator:
     def __init__(self, model: Model, raw: Mapping[str, Any], now: Optional[datetime]) -> None:
         self.model = model
-        self.raw = raw
         self.now = now
         self.body: Dict[str, Any] = {}
         self.problems: List[Problem] = []
+        self.raw = self.shaped(raw)
+
+    def shaped(self, raw: Mapping[str, Any]) -> Dict[str, Any]:
+        """raw without values of the wrong shape (each one a problem): nothing below ever turns a
+        nested JSON structure into text."""
+        kept: Dict[str, Any] = {}
+        for key, value in raw.items():
+            fld = self.model.fields.get(key)
+            expected = _shape_problem(fld, value)
+            if expected is None:
+                kept[key] = value
+            else:
+                kind = "an object" if isinstance(value, Mapping) else "a list"
+                self.problem(str(key), "not_scalar", f"'{key}' must be {expected}, not {kind}.")
+        return kept
 
     def problem(self, fld: str, code: str, message: str) -> None:
         self.problems.append(Problem(fld, code, message))
 
     def run(self) -> Checked:
         self.check_unknown_fields()
-        itype = self.check_type()
+        too_long = self.check_value_length()
+        itype = None if too_long else self.check_type()
         action = self.check_enum_field("action")
-        value = self.check_value(itype)
+        value = None if too_long else self.check_value(itype)
         for fld in self.model.request_fields:
             if fld.name not in ("indicatorValue", "indicatorType", "action"):
                 self.check_field(fld)
         self.check_rules(itype, action)
         ok = not self.problems
-        shown = value if value is not None else str(self.raw.get("indicatorValue") or "")
+        shown = value if value is not None else self.shown_value()
         return Checked(shown, itype, dict(self.body) if ok else None, self.problems)
+
+    def raw_value(self) -> str:
+        raw = self.raw.get("indicatorValue")
+        return "" if raw is None else str(raw)
+
+    def shown_value(self) -> str:
+        """The input value as results report it: an over-long one cut at the limit, marked."""
+        text = self.raw_value()
+        limit = self.model.fields["indicatorValue"].max_length
+        return text if not limit or len(text) <= limit else text[:limit] + "…"
+
+    def check_value_length(self) -> bool:
+        """An over-long value is refused first, with its length as the reason: nothing else about
+        it (its type, its format) is worth reading."""
+        limit = self.model.fields["indicatorValue"].max_length
+        length = len(self.raw_value().strip())
+        if not limit or length <= limit:
+            return False
+        self.problem(
+            "indicatorValue",
+            "value_too_long",
+            f"The value is {length:,} characters long; at most {limit:,} are accepted.",
+        )
+        return True
 
     def check_unknown_fields(self) -> None:
         known = {f.name for f in self.model.request_fields}

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from mde_indicators.model import Model
 
-from .faults import Fault, FaultInjector, op_alias, parse_fault
+from .faults import SPOILERS, Fault, FaultInjector, op_alias, parse_fault
 from .identity import READ_WRITE, READ_WRITE_ALL, App, Identity, SignInError, TokenRejected
 from .indicators import ApiFailure, Caller, IndicatorsApi
 from .limits import RateLimiter, parse_mode, retry_after_headers
@@ -111,7 +111,7 @@ class Emulator:
             entry["op"] = endpoint
             response = self.dispatch(request, endpoint, dict(values), entry)
         except ConnectionAborted:
-            entry["status"] = "reset"
+            entry.setdefault("status", "reset")
             self.record(entry)
             raise
         except HTTPException as exc:
@@ -248,11 +248,14 @@ class Emulator:
                 entry["fault"] = fault.spec
                 if fault.kind == "partial":
                     partial = fault
-                else:
+                elif fault.kind not in SPOILERS:
                     faulted = self.apply_fault(request, fault)
                     if faulted is not None:
                         return faulted
-            return self.run(request, endpoint, values, caller, partial, entry)
+            response = self.run(request, endpoint, values, caller, partial, entry)
+            if fault and fault.kind in SPOILERS:
+                return self.spoil(request, response, fault, entry)
+            return response
         except ApiFailure as exc:
             return _envelope(exc.status, exc.code, exc.message)
 
@@ -334,6 +337,9 @@ class Emulator:
         if fault.kind == "expire-token":  # the token this call carries expires, as a real one would
             self.identity.expire(request.headers.get("Authorization", "")[len("Bearer ") :].strip())
             return _envelope(401, "Unauthorized", "Unauthorized (the access token has expired).")
+        if fault.kind == "html":
+            page = "<html><head><title>Sign in to continue</title></head><body>Proxy</body></html>"
+            return Response(page, status=200, content_type="text/html; charset=utf-8")
         status = fault.status or 500
         code = (
             "TooManyRequests"
@@ -346,6 +352,28 @@ class Emulator:
             else None
         )
         return _envelope(status, code, f"Injected fault: HTTP {status}.", headers)
+
+    def spoil(
+        self, request: Request, response: Response, fault: Fault, entry: Dict[str, Any]
+    ) -> Response:
+        """The answer of a call that was done, spoiled as the fault says."""
+        body = response.get_data()
+        if fault.kind == "truncate":
+            sock = request.environ.get(SOCKET_KEY)
+            if sock is not None:
+                head = (
+                    f"HTTP/1.1 {response.status}\r\nContent-Type: {response.content_type}\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n"
+                ).encode("latin-1")
+                sock.sendall(head + body[: len(body) // 2])
+                sock.shutdown(socket.SHUT_RDWR)
+            entry["status"] = "truncated"
+            raise ConnectionAborted("response cut off mid-body (injected)")
+        data = json.loads(body) if body else {}
+        if fault.kind == "reorder" and isinstance(data.get("value"), list):
+            data["value"].reverse()
+            return _json(data, response.status_code)
+        return _json({"result": data, "note": "not the documented shape (injected)"})
 
     # -- admin ------------------------------------------------------------------------------------
     def admin(self, request: Request, what: str) -> Response:

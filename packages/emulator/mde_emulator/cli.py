@@ -14,9 +14,11 @@ import click
 
 from mde_indicators.model import load_model
 
-FAULT_HELP = """Inject a fault (repeatable): TARGET:KIND[,KEY=VALUE...]. TARGET is list, get, submit, import,
-delete, batchdelete, api (any indicator call), token or any. KIND is 429, 500, 502, 503, 504, reset,
-slow, expire-token or partial. Keys: count (default 1, inf), after, retry-after, delay, fraction, seed.
+from .faults import kinds
+
+FAULT_HELP = f"""Inject a fault (repeatable): TARGET:KIND[,KEY=VALUE...]. TARGET is list, get, submit, import,
+delete, batchdelete, api (any indicator call), token or any. KIND is {", ".join(kinds(load_model()))}.
+Keys: count (default 1, inf), after, retry-after, delay, fraction, seed.
 Example: import:429,count=3,retry-after=2"""
 
 
@@ -114,7 +116,11 @@ def emulator(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     if env_file:
-        server.write_env(env_file)
+        try:
+            server.write_env(env_file)
+        except (ValueError, OSError) as exc:
+            server.stop()
+            raise click.UsageError(f"Cannot write the env file: {exc}") from None
     for key, value in server.env().items():
         click.echo(f"{key}={value}")
     click.echo(

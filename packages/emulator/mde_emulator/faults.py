@@ -3,6 +3,10 @@
     SPEC    = TARGET ":" KIND { "," KEY "=" VALUE }
     TARGET  = list | get | submit | import | delete | batchdelete | api (any indicator call) | token | any
     KIND    = 429 | 500 | 502 | 503 | 504 | reset | slow | expire-token | partial
+            | html (a 200 HTML page instead of the answer, as a proxy's login or error page; nothing done)
+            | garbled (the call is done, the 200 answer is JSON of another shape)
+            | truncate (the call is done, the answer is cut off mid-body and the connection closed)
+            | reorder (the call is done, an import's per-item results come back in reverse order)
     KEY     = count (calls affected, default 1, "inf" for all) | after (calls let through first, default 0)
             | retry-after (seconds, for 429/503, default 1) | delay (seconds, for slow, default 5)
             | fraction (share of import items that fail, for partial, default 0.5) | seed (for partial)
@@ -19,7 +23,9 @@ from typing import Dict, List, Optional, Tuple
 
 from mde_indicators.model import Model
 
-BEHAVIOURS = ("reset", "slow", "expire-token", "partial")
+BEHAVIOURS = ("reset", "slow", "expire-token", "partial", "html", "garbled", "truncate", "reorder")
+# Kinds that let the call run and then spoil its answer.
+SPOILERS = ("garbled", "truncate", "reorder")
 
 
 def kinds(model: Model) -> Tuple[str, ...]:

@@ -3,6 +3,11 @@
 werkzeug is the toolkit (routing, requests, responses); cheroot serves it because it keeps HTTP/1.1
 connections alive (werkzeug's server closes each one, a TLS handshake per call: 20x slower).
 
+A client that connects and sends nothing must not stop the emulator answering others: the TLS handshake
+is left to the worker that reads the connection's first bytes (cheroot does it in its one accept loop),
+new connections wait in the selector like idle kept-alive ones, and past max_connections the least
+recently used idle one is closed. Request headers and bodies are bounded too.
+
 EmulatorServer is used by the CLI (`mde-indicators emulator`), the tests, the demo and the benchmarks.
 """
 
@@ -11,15 +16,17 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import socket
+import stat
 import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import requests
 import trustme
-from cheroot import wsgi
+from cheroot import connections, wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from mde_indicators.model import Model, load_model
@@ -43,11 +50,51 @@ class _Gateway(wsgi.Gateway_10):
         return environ
 
 
+class _LazyTLS(BuiltinSSLAdapter):
+    """Wraps a new connection without the handshake, which OpenSSL then runs on the first read, in a
+    worker: cheroot's accept loop would otherwise wait on a silent client for the whole timeout."""
+
+    def wrap(self, sock: socket.socket) -> Tuple[Any, Dict[str, Any]]:
+        wrapped = self.context.wrap_socket(sock, do_handshake_on_connect=False, server_side=True)
+        return wrapped, {"wsgi.url_scheme": "https", "HTTPS": "on"}
+
+
+class _Connections(connections.ConnectionManager):
+    """New connections wait in the selector, as idle kept-alive ones do, until they send something;
+    beyond the server's max_connections the least recently used idle one is closed."""
+
+    def _from_server_socket(self, server_socket: Any) -> None:
+        conn = super()._from_server_socket(server_socket)
+        if conn is None:
+            return None
+        limit = getattr(self.server, "max_connections", 0)
+        if limit and self._num_connections >= limit:
+            self._expire_oldest()
+        self.put(conn)
+        return None
+
+    def _expire_oldest(self) -> None:
+        idle = [
+            (c.last_used, fd, c) for fd, c in self._selector.connections if c is not self.server
+        ]
+        if idle:
+            _, fd, oldest = min(idle, key=lambda t: t[0])
+            self._selector.unregister(fd)
+            oldest.close()
+
+
 class _Server(wsgi.Server):
     """The request log is ours (JSON lines); cheroot's error log would only repeat injected resets."""
 
+    max_connections = 0
+
     def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
         logging.getLogger("mde_emulator.server").debug("%s", msg)
+
+    def prepare(self) -> None:
+        super().prepare()
+        self._connections.close()
+        self._connections = _Connections(self)
 
 
 @dataclass
@@ -62,6 +109,11 @@ class Settings:
     cap: Optional[int] = None
     request_log: Optional[str] = None
     state_dir: Optional[str] = None
+    # Open connections kept (beyond it the least recently used idle one is closed), and the largest
+    # request accepted: a 500-item import at the schema's longest field values is far below it.
+    max_connections: int = 512
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_header_bytes: int = 64 * 1024
 
 
 def parse_app_spec(spec: str) -> Dict[str, Any]:
@@ -123,7 +175,10 @@ class EmulatorServer:
             (s.host, s.port), self.app, numthreads=64, server_name="mde-emulator", timeout=3
         )
         self.server.gateway = _Gateway
-        self.server.ssl_adapter = BuiltinSSLAdapter(cert_file, key_file)
+        self.server.ssl_adapter = _LazyTLS(cert_file, key_file)
+        self.server.max_connections = s.max_connections
+        self.server.max_request_body_size = s.max_body_bytes
+        self.server.max_request_header_size = s.max_header_bytes
         self.server.prepare()
         self.port = int(self.server.bind_addr[1])
         self._thread: Optional[threading.Thread] = None
@@ -171,9 +226,29 @@ class EmulatorServer:
         return env
 
     def write_env(self, path: str) -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.writelines(f"{k}={v}\n" for k, v in self.env().items())
+        """Write the settings (a client secret among them) to path, readable by us alone.
+
+        A symlink is refused (it could point anywhere); the file is written under a fresh name (O_EXCL,
+        mode 600) and renamed over path, so whatever was there before (a file others can read, a file
+        another user owns) is replaced, never written into."""
+        if os.path.islink(path):
+            raise ValueError(
+                f"--env-file {path} is a symbolic link; give the path of a regular file"
+            )
+        if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+            raise ValueError(f"--env-file {path} is not a regular file")
+        fd, temporary = tempfile.mkstemp(
+            prefix=".mde-env-", dir=os.path.dirname(os.path.abspath(path))
+        )
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.writelines(f"{k}={v}\n" for k, v in self.env().items())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
 
     def start(self) -> EmulatorServer:
         self._thread = threading.Thread(target=self.server.serve, name="mde-emulator", daemon=True)

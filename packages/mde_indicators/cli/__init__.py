@@ -18,6 +18,7 @@ from ..config import ClientConfig
 from ..errors import ConfigurationError, MdeIndicatorsError
 from ..exits import ExitStatus
 from ..ops.profiles import CONFIG_ENV, PROFILE_ENV, Profile, load_profile
+from ..redact import RedactFilter
 from .options import connection_options, indicator_values
 from .output import fail
 
@@ -205,6 +206,8 @@ def main(
             stream=sys.stderr,
             format="%(levelname)s %(name)s: %(message)s",
         )
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(RedactFilter())  # a library's debug line may hold a token
         logging.getLogger("mde_indicators").setLevel(logging.DEBUG)
     ctx.obj = Context(settings, profile_name, config_file)
 

@@ -11,6 +11,7 @@ from .. import odata
 from ..exits import ExitStatus
 from ..model import load_model
 from ..ops.inputs.readers import read_items
+from ..results import Status
 from . import Context, handle_errors, main
 from .options import guard_options, indicator_options, input_options, output_options, type_choice
 from .output import print_indicators, print_results
@@ -60,7 +61,8 @@ def submit(
     as_json: bool,
     **kwargs: Any,
 ) -> int:
-    """Submit (or update) one indicator. A protected value (e.g. 8.8.8.8) is never blocked.
+    """Submit (or update) one indicator. A protected value (e.g. 8.8.8.8) is never blocked: the
+    command then exits 1 with the reason, since nothing it was asked to do was done.
 
     \b
     Examples:
@@ -71,7 +73,8 @@ def submit(
     item = obj.defaults(kwargs)
     guard = obj.guardrails(protected, no_builtin)
     result = service.submit(item, guard=guard, dry_run=dry_run)
-    return print_results([result], as_json=as_json, title="Submit")
+    code = print_results([result], as_json=as_json, title="Submit")
+    return max(code, ExitStatus.ITEMS) if result.status is Status.PROTECTED else code
 
 
 @main.command(name="import")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, 
 import click
 
 from ..exits import ExitStatus
+from ..redact import mask_credentials
 from ..results import ItemResult
 
 if TYPE_CHECKING:  # rich loads only when a table is printed
@@ -143,5 +144,5 @@ def print_indicators(
 
 
 def fail(message: str, code: int = ExitStatus.USAGE) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {mask_credentials(message)}", err=True)
     sys.exit(code)

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import stat
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
-from ..config import SECRET_FIELDS, ClientConfig, env_name
+from ..config import SECRET_FIELDS, ClientConfig, env_name, read_private_file
 from ..errors import ConfigurationError
 from ..model import Model, load_model
 
@@ -139,19 +138,9 @@ def _parse(name: str, path: str, raw: Dict[str, Any], model: Model) -> Profile:
 def read_secret_file(path: str) -> str:
     """A secret from a file that only its owner can read; group- or world-readable files are refused."""
     try:
-        info = os.stat(path)
-        if os.name == "posix":
-            if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-                raise ConfigurationError(
-                    f"The secret file {path} is readable by others (mode {stat.S_IMODE(info.st_mode):o}); "
-                    f"run: chmod 600 {path}"
-                )
-            if info.st_uid != os.getuid():
-                raise ConfigurationError(f"The secret file {path} belongs to another user.")
-        with open(path, encoding="utf-8") as fh:
-            secret = fh.read().strip()
-    except OSError as exc:
-        raise ConfigurationError(f"Cannot read the secret file {path}: {exc.strerror}") from None
+        secret = read_private_file(path, "secret").decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"The secret file {path} is not UTF-8 text.") from None
     if not secret:
         raise ConfigurationError(f"The secret file {path} is empty.")
     return secret

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from mde_indicators.client import IndicatorsClient
 from mde_indicators.errors import ConfigurationError, MdeIndicatorsError
@@ -27,6 +27,7 @@ from .protect import load_guard
 from .splunkd import Splunkd, SplunkdError
 
 MAX_ITEMS = 5000
+_SCALAR = (str, int, float)
 
 
 class HandlerError(Exception):
@@ -34,6 +35,56 @@ class HandlerError(Exception):
         super().__init__(message)
         self.status = status
         self.extra = extra
+
+
+# Every parameter is checked for its type before use: a caller's JSON object must never reach a KV Store
+# query (it would be an operator such as {"$ne": ""}), and a wrong type is a 400, never a 500.
+def text_param(source: Mapping[str, Any], name: str) -> Optional[str]:
+    """An optional text parameter (None when absent or empty)."""
+    value = source.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise HandlerError(400, f"'{name}' must be text.")
+    return value
+
+
+def int_param(source: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
+    """An optional whole number, clamped to [low, high]."""
+    value = source.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = (
+            int(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+        )
+    except ValueError:
+        number = None
+    if number is None:
+        raise HandlerError(400, f"'{name}' must be a whole number.")
+    return max(low, min(number, high))
+
+
+def flag_param(source: Mapping[str, Any], name: str) -> bool:
+    value = source.get(name, False)
+    parsed = parse_bool(value) if isinstance(value, (str, bool, int)) else None
+    if parsed is None:
+        raise HandlerError(400, f"'{name}' must be true or false.")
+    return parsed
+
+
+def object_param(source: Mapping[str, Any], name: str) -> Dict[str, Any]:
+    value = source.get(name) or {}
+    if not isinstance(value, dict):
+        raise HandlerError(400, f"'{name}' must be an object.")
+    return value
+
+
+def list_param(source: Mapping[str, Any], name: str) -> List[Any]:
+    value = source.get(name)
+    if not isinstance(value, list) or len(value) > MAX_ITEMS:
+        raise HandlerError(400, f"'{name}' must be a list of at most {MAX_ITEMS} entries.")
+    return value
 
 
 class Request:
@@ -141,36 +192,38 @@ class Api:
             self.log.warning("history not kept for %d results: %s", len(results), exc.message)
 
     def context(self, request: Request, account: str) -> Dict[str, Any]:
-        given = request.body.get("context") or {}
+        given = object_param(request.body, "context")
         return {
-            **{k: given.get(k) for k in ("source", "search_name", "sid")},
+            **{k: text_param(given, k) for k in ("source", "search_name", "sid")},
             "user": request.user,
             "account": account,
         }
 
     # -- indicators ---------------------------------------------------------------------------------
     def list_indicators(self, request: Request) -> Dict[str, Any]:
-        _, client = self.client(request, request.query.get("account"))
+        _, client = self.client(request, text_param(request.query, "account"))
         max_top = self.model.operations["ListIndicators"].max_top or 1
-        top = max(1, min(int(request.query.get("top") or max_top), max_top))
-        skip = max(0, int(request.query.get("skip") or 0))
-        page = client.list_page(request.query.get("filter") or None, top=top, skip=skip)
+        top = int_param(request.query, "top", max_top, 1, max_top)
+        skip = int_param(request.query, "skip", 0, 0, 2**31)
+        page = client.list_page(text_param(request.query, "filter"), top=top, skip=skip)
         rows = list(page.get("value") or [])
         return {"value": rows, "more": bool(page.get("@odata.nextLink")) or len(rows) >= top}
 
-    def _items(self, request: Request, key: str) -> List[Any]:
-        items = request.body.get(key)
-        if not isinstance(items, list) or len(items) > MAX_ITEMS:
-            raise HandlerError(400, f"'{key}' must be a list of at most {MAX_ITEMS} entries.")
+    def _scalars(self, request: Request, key: str) -> List[Any]:
+        items = list_param(request.body, key)
+        if not all(isinstance(i, _SCALAR) and not isinstance(i, bool) for i in items):
+            raise HandlerError(400, f"Each entry of '{key}' must be text or a number.")
         return items
 
     def import_indicators(self, request: Request) -> Dict[str, Any]:
-        items = self._items(request, "indicators")
+        items = list_param(request.body, "indicators")
         if not all(isinstance(i, dict) for i in items):
             raise HandlerError(400, "Each indicator must be an object of MDE field names.")
-        dry_run = bool(parse_bool(request.body.get("dry_run", False)))
+        dry_run = flag_param(request.body, "dry_run")
+        queue = flag_param(request.body, "queue")
         deadline = _seconds(request.body.get("deadline"))
-        name, client = self.client(request, request.body.get("account"))
+        self.context(request, "")  # checks the context's shape before anything is sent
+        name, client = self.client(request, text_param(request.body, "account"))
         service = IndicatorService(None if dry_run else client, self.model)
         guard = load_guard(request.as_system())
         # A caller with a time limit of its own (the alert action) hands it down: no MDE call starts or
@@ -179,7 +232,7 @@ class Api:
             results = service.import_indicators(items, guard=guard, dry_run=dry_run)
         context = self.context(request, name)
         extra: Dict[int, Dict[str, Any]] = {}
-        if parse_bool(request.body.get("queue", False)) and not dry_run:
+        if queue and not dry_run:
             extra = self.queue(request, name, items, results, context)
         self.audit(request, "import", results, context)
         return {"results": [{**r.as_dict(), **extra.get(i, {})} for i, r in enumerate(results)]}
@@ -189,8 +242,16 @@ class Api:
         operation = str(request.body.get("operation") or "import")
         if operation not in ("import", "delete"):
             raise HandlerError(400, "'operation' must be import or delete.")
-        results = [ItemResult.from_dict(r) for r in self._items(request, "results")]
-        self.audit(request, operation, results, self.context(request, request.body.get("account")))
+        given = list_param(request.body, "results")
+        if not all(isinstance(r, dict) for r in given):
+            raise HandlerError(400, "Each result must be an object.")
+        results = [ItemResult.from_dict(r) for r in given]
+        self.audit(
+            request,
+            operation,
+            results,
+            self.context(request, text_param(request.body, "account") or ""),
+        )
         return {"recorded": len(results)}
 
     # -- outbox -------------------------------------------------------------------------------------
@@ -223,9 +284,11 @@ class Api:
     def retry_outbox(self, request: Request) -> Dict[str, Any]:
         """Deliver due entries in import batches; remove the delivered, back off or give up the rest."""
         outbox, now = self.outbox(request), time.time()
-        limit = max(1, min(int(request.body.get("max") or MAX_ITEMS), MAX_ITEMS))
-        entries = outbox.due(now, limit, request.body.get("account") or None)
-        outbox.claim(entries, now)
+        limit = int_param(request.body, "max", MAX_ITEMS, 1, MAX_ITEMS)
+        account = text_param(request.body, "account")
+        entries = outbox.claim(
+            outbox.due(now, limit, accounts.check_name(account) if account else None), now
+        )
         groups: Dict[str, List[Dict[str, Any]]] = {}
         for entry in entries:
             groups.setdefault(entry["account"], []).append(entry)
@@ -266,20 +329,25 @@ class Api:
                 result.status = Status.QUEUED if entry["state"] == PENDING else Status.GIVEN_UP
             outcome = {k: entry.get(k) for k in ("attempts", "next_attempt")}
             report.append({**result.as_dict(), **outcome})
-        outbox.save(changed)
+        outbox.release(changed)
         return report
 
     def delete_indicators(self, request: Request) -> Dict[str, Any]:
-        dry_run = bool(parse_bool(request.body.get("dry_run", False)))
-        name, client = self.client(request, request.body.get("account"))
+        dry_run = flag_param(request.body, "dry_run")
+        itype = text_param(request.body, "type")
+        if itype is not None and itype not in self.model.indicator_types:
+            raise HandlerError(
+                400, f"'type' must be one of {', '.join(self.model.indicator_types)}."
+            )
+        self.context(request, "")  # checks the context's shape before anything is deleted
+        name, client = self.client(request, text_param(request.body, "account"))
         service = IndicatorService(client, self.model)
         run: Callable[[], List[Any]]
         if request.body.get("ids"):
-            ids = [str(i) for i in self._items(request, "ids")]
+            ids = [str(i) for i in self._scalars(request, "ids")]
             run = lambda: service.delete_ids(ids, dry_run=dry_run)  # noqa: E731
         else:
-            values = [str(v) for v in self._items(request, "values")]
-            itype = request.body.get("type") or None
+            values = [str(v) for v in self._scalars(request, "values")]
             run = lambda: service.delete_values(values, indicator_type=itype, dry_run=dry_run)  # noqa: E731
         results = run()
         self.audit(request, "delete", results, self.context(request, name))
@@ -292,6 +360,9 @@ class Api:
         return {"accounts": accounts.describe(system), "default_account": default}
 
     def save_account(self, request: Request) -> Dict[str, Any]:
+        for key, value in request.body.items():
+            if value is not None and not isinstance(value, (*_SCALAR, bool)):
+                raise HandlerError(400, f"'{key}' must be text, a number or true/false.")
         saved = accounts.save(request.as_user(), self.model, request.body)
         self.log.info("account %s saved by %s", saved["name"], request.user)
         # The admin's own session wrote the account; marking the app configured is the app's doing.

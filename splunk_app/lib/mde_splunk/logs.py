@@ -1,17 +1,22 @@
 """App logging: one rotating file per component in $SPLUNK_HOME/var/log/splunk/ (indexed into _internal).
 
-Every record passes a filter that masks registered secrets, so a secret that reaches a message by accident
-is still never written. A log file that cannot be opened (permissions, a full or read-only disk) falls back
-to stderr, which splunkd files in search.log or splunkd.log, rather than failing the command.
+Every record passes a filter that masks registered secrets, bearer tokens and credential parameters, so a
+secret that reaches a message by accident is still never written; line breaks in a message are escaped,
+so that one record is always one event (splunkd breaks events at line ends). A log file that cannot be
+opened (permissions, a full or read-only disk) falls back to stderr, which splunkd files in search.log or
+splunkd.log, rather than failing the command.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from logging.handlers import RotatingFileHandler
 from typing import Optional, Set
+
+from mde_indicators.redact import RedactFilter, mask_credentials
 
 PREFIX = "ta_mde_indicators"
 MASK = "********"
@@ -29,20 +34,17 @@ def mask(text: str) -> str:
     for secret in _SECRETS:
         if secret in text:
             text = text.replace(secret, MASK)
-    return text
+    return mask_credentials(text)
 
 
-class _Redact(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask(message)
-        if masked != message or record.args:
-            record.msg, record.args = masked, None
-        if record.exc_info:
-            # Tracebacks carry exception messages; mask them too and keep only the masked text.
-            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        return True
+_BREAKS = {"\r": "\\r", "\n": "\\n", "\x0b": "\\x0b", "\x0c": "\\x0c", "\x85": "\\x85"}
+_BREAKS.update({c: f"\\u{ord(c):04x}" for c in "\u2028\u2029"})
+_BREAK = re.compile("[" + "".join(_BREAKS) + "]")
+
+
+def one_event(text: str) -> str:
+    """text with every line break escaped (\\n, \\r, \\u2028 …): one log record, one event."""
+    return _BREAK.sub(lambda m: _BREAKS[m.group(0)], text)
 
 
 def log_dir() -> Optional[str]:
@@ -69,7 +71,7 @@ def get_logger(component: str, level: str = "INFO") -> logging.Logger:
         else:
             handler = logging.NullHandler()
         handler.setFormatter(logging.Formatter(_FORMAT))
-        handler.addFilter(_Redact())
+        handler.addFilter(RedactFilter(lambda text: one_event(mask(text))))
         logger.addHandler(handler)
         logger.propagate = False
         core = logging.getLogger("mde_indicators")

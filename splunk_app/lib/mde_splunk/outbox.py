@@ -4,12 +4,22 @@ KV Store replicates across a search head cluster, unlike local files. One entry 
 so queuing the same indicator again replaces its entry; delivery is an import, which MDE treats as an
 upsert, so delivering an entry twice never creates two indicators. Entries back off exponentially
 (never sooner than Retry-After) and are marked given_up, with their reason, after max_attempts.
+
+Several handlers share the collection (the members of a search head cluster, overlapping runs), so every
+write gives the entry a new `version`. A delivery run claims its entries under one version and, after
+delivering, deletes an entry only if it still holds that version: the KV Store deletes by query on the
+server (`_key` and `version` both match), so an entry queued again meanwhile (with new content) is never
+deleted unsent. The KV Store has no conditional update: a failed attempt is recorded only on entries that
+still hold the claim, read just before writing, and a claim keeps only the entries that hold it after
+writing; each leaves a window of one read and one write in which newer content could be overwritten,
+never one in which an entry is deleted unsent.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from mde_indicators.identity import key_of
@@ -30,6 +40,10 @@ def retryable(result: ItemResult) -> bool:
     return result.status is Status.FAILED and result.retryable
 
 
+def new_version() -> str:
+    return uuid.uuid4().hex
+
+
 def entry_key(model: Model, account: str, body: Mapping[str, Any]) -> str:
     """One entry per account and indicator identity: queueing the same indicator again replaces it."""
     key = key_of(model, body["indicatorType"], body["indicatorValue"])
@@ -45,6 +59,7 @@ class Outbox:
         self.model = model
         self.settings = {k: float((settings or {}).get(k) or v) for k, v in DEFAULTS.items()}
         self.path = f"storage/collections/data/{COLLECTION}"
+        self.claim_version = new_version()
 
     def delay(self, attempts: int, retry_after: Optional[float]) -> float:
         backoff = self.settings["base_delay"] * (2 ** max(0, attempts - 1))
@@ -73,6 +88,7 @@ class Outbox:
                     "indicator_type": body["indicatorType"],
                     "action": body.get("action"),
                     "state": PENDING,
+                    "version": new_version(),
                     "attempts": 1,
                     "last_error": result.reason or "",
                     "last_status": result.http_status,
@@ -92,14 +108,30 @@ class Outbox:
         rows = self.system.get(self.path, query=json.dumps(query), sort="next_attempt", limit=limit)
         return list(rows or [])
 
-    def claim(self, entries: List[Dict[str, Any]], now: float) -> None:
-        """Push the entries' next attempt past the lease, so that an overlapping run skips them."""
+    def claim(self, entries: List[Dict[str, Any]], now: float) -> List[Dict[str, Any]]:
+        """Push the entries' next attempt past the lease (so that an overlapping run skips them) under
+        this run's version; returns those this run holds (another run may have claimed or re-queued
+        some in between)."""
+        if not entries:
+            return []
         for entry in entries:
             entry["next_attempt"] = now + self.settings["lease"]
+            entry["version"] = self.claim_version
         self.save(entries)
+        held = {e["_key"] for e in self.held()}
+        return [e for e in entries if e["_key"] in held]
+
+    def held(self) -> List[Dict[str, Any]]:
+        """The entries still as this run claimed them."""
+        query = json.dumps({"version": self.claim_version})
+        return list(self.system.get(self.path, query=query, fields="_key") or [])
 
     def delivered(self, entry: Dict[str, Any]) -> None:
-        self.system.delete(f"{self.path}/{entry['_key']}")
+        """Delete the entry if it still holds this run's claim; an entry queued again stays."""
+        key, version = entry.get("_key"), entry.get("version")
+        if not key or not version:  # an empty query would delete the whole collection
+            raise ValueError("an outbox entry without _key or version cannot be deleted safely")
+        self.system.delete(self.path, query=json.dumps({"_key": key, "version": version}))
 
     def failed(self, entry: Dict[str, Any], result: ItemResult, now: float) -> Dict[str, Any]:
         """Record a failed attempt: back off, or give up after max_attempts or on a permanent error."""
@@ -112,6 +144,14 @@ class Outbox:
         else:
             entry["next_attempt"] = now + self.delay(entry["attempts"], result.retry_after)
         return entry
+
+    def release(self, entries: List[Dict[str, Any]]) -> None:
+        """Save entries this run changed, unless someone changed them since the claim."""
+        mine = {e["_key"] for e in self.held()}
+        kept = [e for e in entries if e["_key"] in mine]
+        for entry in kept:
+            entry["version"] = new_version()
+        self.save(kept)
 
     def pending_count(self) -> int:
         return len(

@@ -56,6 +56,7 @@ def test_certificate_credential_signs_in_with_a_verified_assertion(
     leaf = ca.issue_cert("mde-indicators-client.example", key_type=trustme.KeyType.RSA)
     pem = tmp_path / "client.pem"
     pem.write_bytes(leaf.private_key_and_cert_chain_pem.bytes())
+    pem.chmod(0o600)  # a private key readable by others is refused
     cert_only = tmp_path / "cert.pem"
     cert_only.write_bytes(leaf.cert_chain_pems[0].bytes())
     app = emulator.admin(
@@ -89,6 +90,7 @@ def test_certificate_of_another_key_is_refused(
     )
     pem = tmp_path / "other.pem"
     pem.write_bytes(other.private_key_and_cert_chain_pem.bytes())
+    pem.chmod(0o600)
     env = dict(emulator_env, MDE_CLIENT_ID=app["clientId"])
     env.pop("MDE_CLIENT_SECRET")
     with pytest.raises(AuthenticationError, match="700027"):
@@ -162,6 +164,7 @@ def test_an_ec_key_is_a_configuration_error_not_a_sign_in_failure(
 
     pem = tmp_path / "ec.pem"
     pem.write_bytes(trustme.CA().issue_cert("ec.example").private_key_and_cert_chain_pem.bytes())
+    pem.chmod(0o600)
     env = {k: v for k, v in emulator_env.items() if k != "MDE_CLIENT_SECRET"}
     with pytest.raises(ConfigurationError, match="RSA"):
         make_client(env, client_certificate=str(pem)).list_page()

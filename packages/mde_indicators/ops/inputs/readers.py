@@ -1,10 +1,16 @@
 """Read indicators from files: the MDE portal CSV template, JSON/JSON Lines with API field names, STIX 2.x
 bundles and plain text lists (one value a line). Each reader yields dicts keyed by wire field names
 (plus reader metadata, see problems.py); validation happens later, item by item.
+
+One bad object never aborts a file: a JSON Lines line that is broken or nested too deeply becomes an
+item rejected with its reason, and a CSV field of any size up to FIELD_LIMIT is read (validation then
+refuses an over-long value with its length). Text is UTF-8, or UTF-16/32 with a byte-order mark (what
+PowerShell and Excel write); other bytes are a file-level error that says so.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -14,6 +20,7 @@ from typing import IO, Any, Dict, Iterator, List, Optional
 
 from ...errors import ConfigurationError
 from ...model import Model, load_model
+from ...problems import REJECTED, UNREADABLE
 
 FORMATS = ("csv", "json", "jsonl", "stix", "text")
 _EXTENSIONS = (
@@ -29,16 +36,62 @@ _EXTENSIONS = (
 )
 _STIX_HINT = re.compile(r'"type"\s*:\s*"(?:bundle|indicator)"')
 _COMMENT = re.compile(r"(?:^|\s)#")
+# Python's csv module refuses fields over 128 KiB and aborts the file; read up to this and let validation
+# refuse an over-long value item by item.
+FIELD_LIMIT = 16 * 1024 * 1024
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
-def open_input(path: str) -> IO[str]:
-    """A text stream for a path, '-' meaning standard input."""
-    if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig")
+def decode(data: bytes, path: str) -> str:
+    """The text of a file's bytes: UTF-8, or UTF-16/32 with a byte-order mark."""
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
     try:
-        return open(path, encoding="utf-8-sig", newline="")
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        hint = (
+            "it looks like UTF-16 without a byte-order mark"
+            if encoding == "utf-8" and b"\x00" in data[:4096]
+            else f"byte 0x{data[exc.start]:02x} at offset {exc.start:,} is not {encoding}"
+        )
+        raise ConfigurationError(
+            f"Cannot read {path}: {hint}. Save it as UTF-8 (or UTF-16 with a byte-order mark)."
+        ) from None
+
+
+def read_input(path: str) -> str:
+    """The whole text of a path, '-' meaning standard input."""
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read()
     except OSError as exc:
         raise ConfigurationError(f"Cannot read {path}: {exc.strerror}") from None
+    return decode(data, path)
+
+
+def rejected(label: str, code: str, message: str) -> Dict[str, Any]:
+    """An input the reader could not turn into an item, reported with its reason (problems.REJECTED)."""
+    return {"indicatorValue": label, REJECTED: {"code": code, "message": message}}
+
+
+def load_json(text: str, where: str) -> Any:
+    """Parsed JSON, or ConfigurationError naming where (a file, a line) and why."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ConfigurationError(
+            f"{where[:1].upper()}{where[1:]} is nested too deeply to hold indicators."
+        ) from None
+    except ValueError as exc:
+        raise ConfigurationError(f"Not valid JSON ({where}): {exc}") from None
 
 
 def guess_format(path: str, head: str) -> str:
@@ -72,23 +125,27 @@ def read_csv(stream: IO[str], model: Model) -> Iterator[Dict[str, Any]]:
     columns = model.csv_columns
     by_lower = {c.lower(): f for c, f in columns.items()}
     by_lower.update({f.name.lower(): f.name for f in model.request_fields})
-    reader = csv.DictReader(stream)
-    for row in reader:
-        item: Dict[str, Any] = {}
-        for header, value in row.items():
-            if header is None or value is None:
-                continue
-            key = by_lower.get(header.strip().lower(), header.strip())
-            if value.strip():
-                item[key] = value.strip()
-        yield item
+    limit = csv.field_size_limit(max(FIELD_LIMIT, csv.field_size_limit()))
+    try:
+        reader = csv.DictReader(stream)
+        try:
+            for row in reader:
+                item: Dict[str, Any] = {}
+                for header, value in row.items():
+                    if header is None or value is None:
+                        continue
+                    key = by_lower.get(header.strip().lower(), header.strip())
+                    if isinstance(value, str) and value.strip():
+                        item[key] = value.strip()
+                yield item
+        except csv.Error as exc:
+            raise ConfigurationError(f"CSV line {reader.line_num:,}: {exc}") from None
+    finally:
+        csv.field_size_limit(limit)
 
 
 def read_json(stream: IO[str], model: Model) -> Iterator[Dict[str, Any]]:
-    try:
-        data = json.load(stream)
-    except ValueError as exc:
-        raise ConfigurationError(f"Not valid JSON: {exc}") from None
+    data = load_json(stream.read(), "the file")
     if isinstance(data, dict):
         for key in (model.operations["ImportIndicators"].body_key, "value"):
             if key and isinstance(data.get(key), list):
@@ -109,9 +166,10 @@ def read_jsonl(stream: IO[str], model: Model) -> Iterator[Dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise ConfigurationError(f"Line {number} is not valid JSON: {exc}") from None
+            row = load_json(line, f"line {number:,}")
+        except ConfigurationError as exc:
+            yield rejected(f"line {number:,}", UNREADABLE, exc.message)
+            continue
         yield _request_only(model, row) if isinstance(row, dict) else {"indicatorValue": row}
 
 
@@ -134,8 +192,7 @@ def read_items(
 ) -> List[Dict[str, Any]]:
     """All items of one input file in the given (or guessed) format."""
     model = model or load_model()
-    with open_input(path) as stream:
-        text = stream.read()
+    text = read_input(path)
     fmt = fmt or guess_format(path, text[:4096])
     if fmt not in READERS:
         raise ConfigurationError(f"Unknown input format {fmt!r}; use one of {', '.join(READERS)}.")

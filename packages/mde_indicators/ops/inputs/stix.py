@@ -223,6 +223,8 @@ def read_stix(stream: IO[str], model: Model) -> Iterator[Dict[str, Any]]:
     """Every indicator of a STIX bundle, list of objects or single object; other objects are ignored."""
     try:
         data = json.load(stream)
+    except RecursionError:
+        raise ConfigurationError("The file is nested too deeply to hold indicators.") from None
     except ValueError as exc:
         raise ConfigurationError(f"Not valid JSON: {exc}") from None
     spec = _SPEC_DEFAULT

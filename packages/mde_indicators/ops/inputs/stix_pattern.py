@@ -106,12 +106,24 @@ def _describe(token: _Token) -> str:
     return "the end of the pattern" if token.kind == "end" else repr(token.text)
 
 
+# Parentheses nested deeper than this are refused: real patterns nest a few levels, and a hostile one
+# must be an invalid indicator, not a RecursionError that stops the whole feed.
+MAX_NESTING = 64
+
+
 class _Parser:
     """Recursive descent over the grammar's precedence: FOLLOWEDBY < OR < AND at both levels."""
 
     def __init__(self, text: str) -> None:
         self.tokens = _tokens(text)
         self.at = 0
+        self.depth = 0
+
+    def enter(self) -> None:
+        """One level deeper into parentheses or brackets; PatternError past MAX_NESTING."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise PatternError(f"parentheses and brackets nest more than {MAX_NESTING} deep")
 
     def peek(self) -> _Token:
         return self.tokens[self.at]
@@ -168,13 +180,17 @@ class _Parser:
         node: Node
         if opening.text == "[":
             self.take()
+            self.enter()
             inner = self.chain(self.comparison_and, "OR")
             closing = self.expect("punct", "]", "AND, OR or ']'")
+            self.depth -= 1
             node = Observation(inner, (opening.start, closing.end))
         elif opening.text == "(":
             self.take()
+            self.enter()
             node = self.chain(self.observation_or, "FOLLOWEDBY")
             closing = self.expect("punct", ")", "AND, OR, FOLLOWEDBY, a qualifier or ')'")
+            self.depth -= 1
             node = node._replace(span=(opening.start, closing.end))
         else:
             raise self.fail("'[' or '('")
@@ -214,8 +230,10 @@ class _Parser:
         first = self.peek()
         if first.text == "(" and first.kind == "punct":
             self.take()
+            self.enter()
             inner = self.chain(self.comparison_and, "OR")
             closing = self.expect("punct", ")", "AND, OR or ')'")
+            self.depth -= 1
             return inner._replace(span=(first.start, closing.end))
         if self.keyword("EXISTS"):
             path = self.object_path()

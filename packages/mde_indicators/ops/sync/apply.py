@@ -95,17 +95,17 @@ def plan_results(plan: SyncPlan, fields: Mapping[str, Any]) -> List[ItemResult]:
 def apply_sync(
     service: IndicatorService, plan: SyncPlan, progress: Optional[Progress] = None
 ) -> List[ItemResult]:
-    """Write the plan: deletes first (room under the cap), imports, then old-action deletes."""
+    """Write the plan: deletes first (room under the cap), imports, then old-action deletes.
+
+    An old-action indicator is deleted only once MDE confirmed its replacement (a result paired with the
+    item by value, not failed, with the new id): a value is never left without an indicator."""
     if plan.refusal is not None:
         return plan_results(plan, service.model.fields)
     gone = service.delete_ids([str(r["id"]) for r in plan.deletes], progress=progress)
     sending = [d for d in plan.desired if d.kind != UNCHANGED]
     service.send_prepared([d.prepared for d in sending], progress=progress)
     cleanup = [
-        (d, row)
-        for d in plan.desired
-        for row in d.stale
-        if d.kind == UNCHANGED or (d.prepared.result is not None and d.prepared.result.ok)
+        (d, row) for d in plan.desired for row in d.stale if d.kind == UNCHANGED or _confirmed(d)
     ]
     cleaned = service.delete_ids([str(row["id"]) for _, row in cleanup], progress=progress)
     failed: Dict[int, List[ItemResult]] = {}
@@ -138,6 +138,11 @@ def apply_sync(
     return results
 
 
+def _confirmed(d: Desired) -> bool:
+    sent = d.prepared.result
+    return sent is not None and sent.ok and bool(sent.indicator_id)
+
+
 def _settled(
     d: Desired, cleanup_failures: Sequence[ItemResult], fields: Mapping[str, Any]
 ) -> ItemResult:
@@ -145,6 +150,16 @@ def _settled(
     sent = d.prepared.result
     if d.kind != UNCHANGED and (sent is None or not sent.ok):
         return sent or _desired_result(d, Status.FAILED, "No result.", reason_code="no_result")
+    if d.kind != UNCHANGED and d.stale and not _confirmed(d):
+        stale_ids = ", ".join(str(r.get("id")) for r in d.stale)
+        return _desired_result(
+            d,
+            Status.FAILED,
+            "MDE accepted the import but named no id for the new indicator, so the same value "
+            f"under another action (id {stale_ids}) was kept; run the sync again.",
+            reason_code="replacement_unconfirmed",
+            retryable=True,
+        )
     new_id = (sent.indicator_id if sent else None) or (
         str(d.existing["id"]) if d.existing else None
     )

@@ -15,7 +15,7 @@ from ...guardrails import Guardrails
 from ...identity import IndicatorKey
 from ...model import Field, Model
 from ...pipeline import Prepared, body_key, settle
-from ...problems import REJECTED, SOURCE_TIME
+from ...problems import REJECTED, SOURCE_TIME, UNREADABLE
 from ...results import Status
 from ...service import IndicatorService
 from .rules import (
@@ -177,6 +177,12 @@ def plan_sync(
         plan.refusal = (
             f"No valid item is left in the input, so --delete-missing would delete all {len(gone):,} "
             f"indicators owned by {application!r}; give --allow-empty if that is what you want."
+        )
+    unreadable = sum(1 for p in prepared if p.result and p.result.reason_code == UNREADABLE)
+    if plan.refusal is None and delete_missing and gone and unreadable:
+        plan.refusal = (
+            f"{unreadable:,} input object(s) could not be read, so their indicators cannot be told "
+            "apart from those the input no longer lists; fix the input before --delete-missing."
         )
     if plan.refusal is None and max_changes is not None and plan.writes > max_changes:
         plan.refusal = (
