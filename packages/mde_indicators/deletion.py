@@ -141,9 +141,19 @@ class Deleter:
         return found
 
     def delete_values(
-        self, values: Sequence[str], *, indicator_type: Optional[str] = None, dry_run: bool = False
+        self,
+        values: Sequence[str],
+        *,
+        indicator_type: Optional[str] = None,
+        dry_run: bool = False,
+        detected_type: bool = False,
+        owner: Optional[str] = None,
     ) -> List[ItemResult]:
-        """Delete every indicator matching each value (and type, when given): look up IDs, then delete."""
+        """Delete every indicator matching each value (and type, when given): look up IDs, then delete.
+
+        detected_type: a value without a given type matches only indicators of its detected type (else
+        any type). owner: only indicators whose `application` is owner go; the others are left alone
+        (skipped, not_owned) and named in the reason."""
         results: List[Optional[ItemResult]] = [None] * len(values)
         wanted: List[Tuple[int, str, str]] = []
         for i, raw in enumerate(values):
@@ -170,7 +180,9 @@ class Deleter:
                 continue
             wanted.append((i, value, itype))
         keys = {
-            i: key_of(self.model, t, v)._replace(indicator_type=indicator_type)
+            i: key_of(self.model, t, v)._replace(
+                indicator_type=indicator_type or (t if detected_type else None)
+            )
             for i, v, t in wanted
         }
         try:
@@ -181,17 +193,14 @@ class Deleter:
             return [r for r in results if r is not None]
         ids: List[str] = []
         owners: Dict[str, int] = {}
+        spared: Dict[int, List[Dict[str, Any]]] = {}
         for i, v, t in wanted:
             rows = found.get(keys[i], [])
+            if owner is not None:
+                spared[i] = [r for r in rows if r.get("application") != owner]
+                rows = [r for r in rows if r.get("application") == owner]
             if not rows:
-                results[i] = ItemResult(
-                    i,
-                    v,
-                    Status.NOT_FOUND,
-                    indicator_type=t,
-                    reason_code="not_found",
-                    reason="No indicator with this value is visible to this application.",
-                )
+                results[i] = self._not_deleted(i, v, t, spared.get(i), owner)
             for row in rows:
                 ids.append(str(row["id"]))
                 owners[str(row["id"])] = i
@@ -200,6 +209,10 @@ class Deleter:
             mine = [r for r in deleted if owners.get(r.value) == i]
             if mine:
                 worst = next((r for r in mine if not r.ok), mine[0])
+                reason = worst.reason
+                if spared.get(i):
+                    left = f"Left alone as not owned: {_others(spared[i])}."
+                    reason = f"{reason} {left}" if reason else left
                 results[i] = ItemResult(
                     i,
                     v,
@@ -207,8 +220,45 @@ class Deleter:
                     indicator_type=t,
                     indicator_id=",".join(r.value for r in mine),
                     reason_code=worst.reason_code,
-                    reason=worst.reason,
+                    reason=reason,
                     http_status=worst.http_status,
                     request_id=worst.request_id,
                 )
         return [r for r in results if r is not None]
+
+    @staticmethod
+    def _not_deleted(
+        i: int, value: str, itype: str, spared: Optional[List[Dict[str, Any]]], owner: Optional[str]
+    ) -> ItemResult:
+        """Nothing to delete: no indicator at all, or only ones other applications own."""
+        if spared:
+            reason = (
+                f"Left alone: {_others(spared)}; only indicators whose application is {owner!r} "
+                "are deleted here."
+            )
+            return ItemResult(
+                i,
+                value,
+                Status.SKIPPED,
+                indicator_type=itype,
+                indicator_id=",".join(str(r.get("id")) for r in spared),
+                reason_code="not_owned",
+                reason=reason,
+            )
+        return ItemResult(
+            i,
+            value,
+            Status.NOT_FOUND,
+            indicator_type=itype,
+            reason_code="not_found",
+            reason="No indicator with this value is visible to this application.",
+        )
+
+
+def _others(rows: Sequence[Dict[str, Any]]) -> str:
+    """Indicators of other applications, by ID and application."""
+    return ", ".join(
+        f"indicator {r.get('id')} "
+        + (f"of application {r['application']!r}" if r.get("application") else "of no application")
+        for r in rows
+    )

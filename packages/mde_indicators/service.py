@@ -223,11 +223,19 @@ class IndicatorService:
         indicator_type: Optional[str] = None,
         dry_run: bool = False,
         max_changes: Optional[int] = None,
+        detected_type: bool = False,
+        owner: Optional[str] = None,
     ) -> List[ItemResult]:
-        """Delete every indicator matching each value (and type, when given): look up IDs, then delete."""
+        """Delete every indicator matching each value (and type, when given): look up IDs, then delete.
+
+        detected_type and owner as in deletion.Deleter.delete_values (by detected type; only owned)."""
         return self._limited(
             lambda dry: Deleter(self.client, self.model).delete_values(
-                values, indicator_type=indicator_type, dry_run=dry
+                values,
+                indicator_type=indicator_type,
+                dry_run=dry,
+                detected_type=detected_type,
+                owner=owner,
             ),
             dry_run,
             max_changes,

@@ -20,7 +20,6 @@ from mde_indicators.model import Model, load_model
 from ..paths import ROOT, version
 
 SOURCE = ROOT / "splunk_app"
-ALERT = "mde_submit_indicator"
 TEMPLATES = Path(__file__).with_name("templates")
 # template -> path inside the app
 OUTPUTS = {
@@ -32,8 +31,9 @@ OUTPUTS = {
     "mde_indicators_setup.js.j2": "appserver/static/mde_indicators_setup.js",
     "alert_actions.conf.j2": "default/alert_actions.conf",
     "alert_actions.conf.spec.j2": "README/alert_actions.conf.spec",
-    "alert.html.j2": f"default/data/ui/alerts/{ALERT}.html",
 }
+# template -> path inside the app, once per alert action (a: the action)
+PER_ACTION = {"alert.html.j2": "default/data/ui/alerts/{name}.html"}
 CUSTOM_CONFS = ("mde_indicators", "mde_indicators_accounts")
 # The platform floor: Splunk 9.3 is the first whose Python (3.9) runs every vendored library; Splunk
 # Cloud Platform 9.3.2408 and later likewise. README.md says the same.
@@ -67,8 +67,8 @@ def context(model: Model, app: str) -> Dict[str, Any]:
         "splunk_versions": SPLUNK_VERSIONS,
         "model": model,
         "commands": spec.commands(model),
-        "alert": ALERT,
-        "alert_params": spec.alert_params(model),
+        "alert_actions": spec.alert_actions(model),
+        "cam_json": lambda action: json.dumps(action.cam(model, app)),
         "account_fields": spec.ACCOUNT_FIELDS,
         "status_fields": spec.STATUS_FIELDS,
         "custom_confs": CUSTOM_CONFS,
@@ -95,12 +95,17 @@ def render(target: Path, app: str) -> List[Path]:
         autoescape=jinja2.select_autoescape(["html", "xml"]),
     )
     values = context(load_model(), app)
+    jobs = [(t, r, values) for t, r in OUTPUTS.items()]
+    for action in values["alert_actions"]:
+        jobs += [
+            (t, r.format(name=action.name), {**values, "a": action}) for t, r in PER_ACTION.items()
+        ]
     written = []
-    for template, relative in OUTPUTS.items():
+    for template, relative, given in jobs:
         path = target / relative
         if path.exists():
             raise SystemExit(f"{relative} is generated; remove it from splunk_app/")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(env.get_template(template).render(**values), encoding="utf-8")
+        path.write_text(env.get_template(template).render(**given), encoding="utf-8")
         written.append(path)
     return written

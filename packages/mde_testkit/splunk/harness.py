@@ -140,13 +140,17 @@ class SplunkHarness:
         search_name: str = "Block hashes from EDR",
         argv: Iterable[str] = ("--execute",),
         server_uri: Optional[str] = None,
+        action: str = ALERT_ACTION,
+        sid: Optional[str] = None,
+        app: Optional[str] = None,
     ) -> AlertRun:
-        """Fire the alert action through the fake splunkd (payload on stdin, gzipped results, maxtime)."""
+        """Fire an alert action through the fake splunkd (payload on stdin, gzipped results, maxtime);
+        a scheduled search's unless sid says otherwise."""
         self.fired += 1
         dispatch = Path(self.home) / "dispatch" / f"scheduler__{user}_{os.getpid()}_{self.fired}"
         return self.splunkd.sendalert(
-            ALERT_ACTION, configuration, list(rows), user=user, dispatch=dispatch,
-            search_name=search_name, argv=argv, server_uri=server_uri,
+            action, configuration, list(rows), user=user, dispatch=dispatch,
+            search_name=search_name, argv=argv, server_uri=server_uri, sid=sid, app=app,
         )  # fmt: skip
 
     def logs(self) -> str:

@@ -17,7 +17,11 @@ What it models, and where each behaviour comes from (the modules say more):
 - alert actions as sendmodalert runs them: `python bin/<action>.py --execute`, the JSON payload on stdin,
   results in a gzipped CSV, the script killed after the action's maxtime (alert_actions.conf.spec
   maxtime: "the maximum amount of time that the execution of an action is allowed to take before the
-  action is aborted"; default 5m).
+  action is aborted"; default 5m). The payload's `configuration` is the action's param.* defaults from
+  alert_actions.conf under the search's own action.<name>.param.* values (alert_actions.conf.spec
+  param.<name>; cim_actions.py queuework() reads param._cam back from it as configuration["_cam"]); a
+  scheduled search's sid contains "scheduler", an ad hoc one's does not (cim_actions.py derives
+  action_mode from exactly that).
 """
 
 from __future__ import annotations
@@ -345,6 +349,12 @@ class FakeSplunkd:
         stanza = self.conf_store.stanza("alert_actions", action) or {}
         return seconds(stanza.get("maxtime") or str(DEFAULT_MAXTIME))
 
+    def alert_configuration(self, action: str, given: Mapping[str, Any]) -> Dict[str, Any]:
+        """param.* of the action's alert_actions.conf stanza, overridden by the search's own values."""
+        stanza = self.conf_store.stanza("alert_actions", action) or {}
+        defaults = {k[len("param.") :]: v for k, v in stanza.items() if k.startswith("param.")}
+        return {**defaults, **given}
+
     def sendalert(
         self,
         action: str,
@@ -356,20 +366,25 @@ class FakeSplunkd:
         search_name: str = "",
         argv: Iterable[str] = ("--execute",),
         server_uri: Optional[str] = None,
+        sid: Optional[str] = None,
+        app: Optional[str] = None,
     ) -> AlertRun:
         """Run the action as sendmodalert does; abort it once its maxtime has passed.
 
-        server_uri replaces this splunkd's own URI in the payload (a test of a splunkd out of reach)."""
+        sid: the invoking search's (default: a scheduled search's, from dispatch's name); app: the app it
+        ran in (default this one); server_uri replaces this splunkd's own URI in the payload (a test of a
+        splunkd out of reach)."""
         dispatch.mkdir(parents=True, exist_ok=True)
         results = dispatch / "results.csv.gz"
         with gzip.open(results, "wb") as fh:
             fh.write(to_csv(rows) if rows else b"")
         payload = {
-            "app": self.app, "owner": user, "results_file": str(results),
+            "app": app or self.app, "owner": user, "results_file": str(results),
             "results_link": "http://splunk.example/app/search", "search_uri": "/servicesNS/nobody/search/saved/searches/x",
             "server_host": "sh1", "server_uri": server_uri or self.uri, "session_key": self.token(user),
-            "sid": f"scheduler__{user}__search__RMD5{dispatch.name}", "search_name": search_name,
-            "configuration": dict(configuration), "result": dict(rows[0]) if rows else {},
+            "sid": sid or f"scheduler__{user}__search__RMD5{dispatch.name}", "search_name": search_name,
+            "configuration": self.alert_configuration(action, configuration),
+            "result": dict(rows[0]) if rows else {},
         }  # fmt: skip
         started = time.monotonic()
         proc = subprocess.Popen(

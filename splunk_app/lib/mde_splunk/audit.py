@@ -25,6 +25,8 @@ FIELDS = (
     "http_status",
     "request_id",
 )
+# Who asked, from which search; orig_sid: the search behind the notable an adaptive response ran on.
+WHO = ("user", "account", "source", "search_name", "sid", "orig_sid")
 
 
 # Long enough for any valid value (the schema's 2,048) and an upstream reason (500) with our context.
@@ -61,9 +63,7 @@ def encode(value: Any) -> str:
 def record(operation: str, results: Iterable[ItemResult], context: Mapping[str, Any]) -> None:
     """Log every result with who asked, from which search, through which account."""
     log = get_logger("audit")
-    who: Dict[str, Any] = {
-        k: context.get(k) for k in ("user", "account", "source", "search_name", "sid")
-    }
+    who: Dict[str, Any] = {k: context.get(k) for k in WHO}
     for result in results:
         data = result.as_dict()
         pairs = {"operation": operation, **who, **{k: data.get(k) for k in FIELDS}}

@@ -194,10 +194,21 @@ class Api:
     def context(self, request: Request, account: str) -> Dict[str, Any]:
         given = object_param(request.body, "context")
         return {
-            **{k: text_param(given, k) for k in ("source", "search_name", "sid")},
+            **{k: text_param(given, k) for k in ("source", "search_name", "sid", "orig_sid")},
             "user": request.user,
             "account": account,
         }
+
+    def owner(self, request: Request) -> Tuple[str, bool]:
+        """[settings] application: the name stamped on the indicators the app creates (none when empty),
+        and remove_any_application: whether removals by value may delete other applications' too."""
+        values = accounts.settings(request.as_system())
+        name = str(values.get("application") or "").strip()
+        return name, bool(parse_bool(values.get("remove_any_application") or False))
+
+    @staticmethod
+    def stamp(owner: str) -> Optional[Dict[str, Any]]:
+        return {"application": owner} if owner else None
 
     # -- indicators ---------------------------------------------------------------------------------
     def list_indicators(self, request: Request) -> Dict[str, Any]:
@@ -226,10 +237,11 @@ class Api:
         name, client = self.client(request, text_param(request.body, "account"))
         service = IndicatorService(None if dry_run else client, self.model)
         guard = load_guard(request.as_system())
+        stamp = self.stamp(self.owner(request)[0])
         # A caller with a time limit of its own (the alert action) hands it down: no MDE call starts or
         # waits past it, and with queue=true what is left goes to the outbox.
         with client.transport.until(None if deadline is None else time.monotonic() + deadline):
-            results = service.import_indicators(items, guard=guard, dry_run=dry_run)
+            results = service.import_indicators(items, defaults=stamp, guard=guard, dry_run=dry_run)
         context = self.context(request, name)
         extra: Dict[int, Dict[str, Any]] = {}
         if queue and not dry_run:
@@ -316,7 +328,11 @@ class Api:
         try:
             _, client = self.client(request, account)
             service = IndicatorService(client, self.model)
-            results = service.import_indicators(bodies, guard=load_guard(request.as_system()))
+            results = service.import_indicators(
+                bodies,
+                defaults=self.stamp(self.owner(request)[0]),
+                guard=load_guard(request.as_system()),
+            )
         except MdeIndicatorsError as exc:
             # An account that no longer resolves: count the attempt, keep the entries until max_attempts.
             results = [failure(i, str(b.get("indicatorValue")), exc) for i, b in enumerate(bodies)]
@@ -333,12 +349,15 @@ class Api:
         return report
 
     def delete_indicators(self, request: Request) -> Dict[str, Any]:
+        """Delete by ID, or by value; owned_only (the remove action) spares other applications'
+        indicators unless [settings] remove_any_application, detected_type matches a value's type only."""
         dry_run = flag_param(request.body, "dry_run")
         itype = text_param(request.body, "type")
         if itype is not None and itype not in self.model.indicator_types:
             raise HandlerError(
                 400, f"'type' must be one of {', '.join(self.model.indicator_types)}."
             )
+        deadline = _seconds(request.body.get("deadline"))
         self.context(request, "")  # checks the context's shape before anything is deleted
         name, client = self.client(request, text_param(request.body, "account"))
         service = IndicatorService(client, self.model)
@@ -348,8 +367,16 @@ class Api:
             run = lambda: service.delete_ids(ids, dry_run=dry_run)  # noqa: E731
         else:
             values = [str(v) for v in self._scalars(request, "values")]
-            run = lambda: service.delete_values(values, indicator_type=itype, dry_run=dry_run)  # noqa: E731
-        results = run()
+            owner: Optional[str] = None
+            if flag_param(request.body, "owned_only"):
+                application, anyone = self.owner(request)
+                owner = None if anyone else application
+            typed = flag_param(request.body, "detected_type")
+            run = lambda: service.delete_values(  # noqa: E731
+                values, indicator_type=itype, dry_run=dry_run, detected_type=typed, owner=owner
+            )
+        with client.transport.until(None if deadline is None else time.monotonic() + deadline):
+            results = run()
         self.audit(request, "delete", results, self.context(request, name))
         return {"results": [r.as_dict() for r in results]}
 

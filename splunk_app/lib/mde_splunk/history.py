@@ -14,13 +14,12 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from mde_indicators.results import ItemResult
 
-from .audit import FIELDS
+from .audit import FIELDS, WHO
 from .outbox import KV_BATCH_SAVE
 from .splunkd import Splunkd
 
 COLLECTION = "mde_indicators_audit"
 PATH = f"storage/collections/data/{COLLECTION}"
-WHO = ("user", "account", "source", "search_name", "sid")
 DEFAULT_RETENTION_DAYS = 30.0
 
 

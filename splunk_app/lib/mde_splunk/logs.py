@@ -52,26 +52,33 @@ def log_dir() -> Optional[str]:
     return os.path.join(home, "var", "log", "splunk") if home else None
 
 
+def file_handler(filename: str, formatter: logging.Formatter) -> logging.Handler:
+    """A masked, rotating handler for $SPLUNK_HOME/var/log/splunk/<filename>: stderr when the file cannot
+    be opened, nothing outside Splunk (no SPLUNK_HOME)."""
+    directory = log_dir()
+    handler: logging.Handler
+    if directory and os.path.isdir(directory):
+        path = os.path.join(directory, filename)
+        try:
+            handler = RotatingFileHandler(
+                path, maxBytes=25_000_000, backupCount=5, encoding="utf-8"
+            )
+        except OSError as exc:
+            handler = logging.StreamHandler(sys.stderr)
+            sys.stderr.write(f"WARN cannot open {path} ({exc.strerror}); logging to stderr\n")
+    else:
+        handler = logging.NullHandler()
+    handler.setFormatter(formatter)
+    handler.addFilter(RedactFilter(lambda text: one_event(mask(text))))
+    return handler
+
+
 def get_logger(component: str, level: str = "INFO") -> logging.Logger:
     """The logger writing to ta_mde_indicators_<component>.log; the core's own loggers are routed there too."""
     name = f"{PREFIX}.{component}"
     logger = logging.getLogger(name)
     if not logger.handlers:
-        directory = log_dir()
-        handler: logging.Handler
-        if directory and os.path.isdir(directory):
-            path = os.path.join(directory, f"{PREFIX}_{component}.log")
-            try:
-                handler = RotatingFileHandler(
-                    path, maxBytes=25_000_000, backupCount=5, encoding="utf-8"
-                )
-            except OSError as exc:
-                handler = logging.StreamHandler(sys.stderr)
-                sys.stderr.write(f"WARN cannot open {path} ({exc.strerror}); logging to stderr\n")
-        else:
-            handler = logging.NullHandler()
-        handler.setFormatter(logging.Formatter(_FORMAT))
-        handler.addFilter(RedactFilter(lambda text: one_event(mask(text))))
+        handler = file_handler(f"{PREFIX}_{component}.log", logging.Formatter(_FORMAT))
         logger.addHandler(handler)
         logger.propagate = False
         core = logging.getLogger("mde_indicators")

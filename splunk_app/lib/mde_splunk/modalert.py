@@ -107,6 +107,9 @@ class ModularAlert:
     def execute(self) -> ExitStatus:
         raise NotImplementedError
 
+    def stopped(self, reason: str) -> None:
+        """The run ended early for reason (splunkd out of reach or refusing a call)."""
+
     def run(self) -> ExitStatus:
         try:
             self.maxtime_seconds = self.maxtime()
@@ -114,7 +117,11 @@ class ModularAlert:
             return self.execute()
         except SplunkdUnavailable as exc:
             self.say("ERROR", f"{exc.message}; nothing more was sent.")
+            self.stopped(f"{exc.message}; nothing more was sent.")
             return ExitStatus.UNAVAILABLE
+        except SplunkdError as exc:
+            self.stopped(f"splunkd refused a call: {logs.mask(exc.message)}")
+            raise
 
 
 def main(

@@ -108,13 +108,22 @@ class RemoteApi:
         indicator_type: Optional[str] = None,
         dry_run: bool = False,
         context: Optional[Dict[str, Any]] = None,
+        owned_only: bool = False,
+        detected_type: bool = False,
+        deadline: Optional[float] = None,
+        timeout: float = HANDLER_TIMEOUT,
     ) -> List[Dict[str, Any]]:
+        """Per-item results of deleting by ID or by value; owned_only spares other applications'
+        indicators (unless the admin allows any), detected_type matches each value's own type only."""
         payload: Dict[str, Any] = {"account": account, "dry_run": dry_run, "context": context or {}}
         if ids:
             payload["ids"] = list(ids)
         else:
             payload.update(values=list(values), type=indicator_type)
-        return list(self._post("indicators/delete", payload).get("results") or [])
+            payload.update(owned_only=owned_only, detected_type=detected_type)
+        if deadline is not None:
+            payload["deadline"] = deadline
+        return list(self._post("indicators/delete", payload, timeout).get("results") or [])
 
     def list_page(
         self, account: Optional[str], filter: Optional[str], top: int, skip: int

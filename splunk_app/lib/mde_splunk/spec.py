@@ -1,6 +1,7 @@
-"""The app's search commands and their arguments, derived from the indicator schema.
+"""The app's search commands, alert actions and their arguments, derived from the indicator schema.
 
-One table feeds the runtime (splunklib Options, argument checks) and the build (commands.conf, searchbnf.conf).
+One table feeds the runtime (splunklib Options, argument checks) and the build (commands.conf, searchbnf.conf,
+alert_actions.conf with each action's adaptive response metadata, the alert forms and spec).
 """
 
 from __future__ import annotations
@@ -254,6 +255,105 @@ def alert_params(model: Model) -> Tuple[Arg, ...]:
                 )
             params.append(arg)
     return (*params, *_common(False))
+
+
+def remove_params(model: Model) -> Tuple[Arg, ...]:
+    """Parameters of the mde_remove_indicator alert action: which field, which type, which account."""
+    value = model.fields["indicatorValue"]
+    itype = field_arg(model, model.fields["indicatorType"], allow_auto=True)
+    return (
+        Arg(
+            "indicator_field",
+            "field",
+            f"Result field holding the {value.label.lower()}s to remove.",
+            default="indicator",
+        ),
+        Arg(
+            "indicator_type",
+            itype.kind,
+            "Type of the values; auto: each value's detected type. Only indicators of that type go.",
+            itype.choices,
+            AUTO,
+            itype.wire,
+            itype.label,
+        ),
+        *_common(False),
+    )
+
+
+@dataclass(frozen=True)
+class AlertAction:
+    """A custom alert action that is also an adaptive response action of Splunk Enterprise Security."""
+
+    name: str
+    label: str
+    description: str
+    params: Tuple[Arg, ...]
+    category: Tuple[str, ...]
+    task: Tuple[str, ...]
+    required: Tuple[str, ...]
+
+    def cam(self, model: Model, app: str) -> Dict[str, Any]:
+        """param._cam: the common action model's classification (Splunk_SA_CIM
+        README/alert_actions.conf.spec, Appendix A). field_name_params makes Incident Review offer the
+        notable's fields for indicator_field; drilldown_uri opens the app's history of the invocation."""
+        return {
+            "category": list(self.category),
+            "task": list(self.task),
+            "subject": sorted({CAM_SUBJECTS[t.family] for t in model.indicator_types.values()}),
+            "technology": [{"vendor": VENDOR, "product": PRODUCT}],
+            "supports_adhoc": True,
+            "field_name_params": [f"param.{a.name}" for a in self.params if a.kind == "field"],
+            "required_params": [f"param.{name}" for name in self.required],
+            # The history is kept [audit] retention_days, so searching all of it stays cheap.
+            "drilldown_uri": (
+                f"../{app}/{HISTORY_VIEW}?form.sid=$sid$&form.range.earliest=0&form.range.latest=now"
+            ),
+        }
+
+
+SUBMIT_ACTION = "mde_submit_indicator"
+REMOVE_ACTION = "mde_remove_indicator"
+HISTORY_VIEW = "mde_indicators_overview"
+VENDOR, PRODUCT = "Microsoft", "Defender for Endpoint"
+# The common action model's subject of each indicator family (MDE enforces every indicator on devices).
+CAM_SUBJECTS = {
+    "file": "endpoint.file",
+    "certificate": "endpoint.certificate",
+    "network": "endpoint.network",
+}
+
+
+def alert_actions(model: Model) -> Tuple[AlertAction, ...]:
+    types = ", ".join(t.label for t in model.indicator_types.values())
+    return (
+        AlertAction(
+            name=SUBMIT_ACTION,
+            label="Submit indicator to Microsoft Defender for Endpoint",
+            description=(
+                f"Submits the indicators in each result's chosen field to MDE ({types}). What MDE "
+                "cannot take now is kept in the app's outbox and delivered later. Needs the "
+                "mde_indicators_write capability."
+            ),
+            params=alert_params(model),
+            category=("Device Control",),
+            task=("create", "update", "block", "allow"),
+            required=("indicator_field", "action"),
+        ),
+        AlertAction(
+            name=REMOVE_ACTION,
+            label="Remove indicator from Microsoft Defender for Endpoint",
+            description=(
+                "Deletes the MDE indicators with the values (and type) in each result's chosen field, "
+                "only those the app created unless an admin allows any. Needs the mde_indicators_write "
+                "capability."
+            ),
+            params=remove_params(model),
+            category=("Device Control",),
+            task=("delete", "allow"),
+            required=("indicator_field",),
+        ),
+    )
 
 
 def commands(model: Model) -> Tuple[Command, ...]:

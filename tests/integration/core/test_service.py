@@ -218,3 +218,45 @@ def test_a_deletion_over_max_changes_deletes_nothing_and_says_why(
     assert not ops(emulator, "BatchDeleteIndicators")
     allowed = service.delete_values([sha(1), sha(2)], max_changes=2)
     assert [r.status for r in allowed] == [Status.DELETED, Status.DELETED]
+
+
+def test_delete_by_value_with_an_owner_leaves_other_applications_indicators_alone(
+    emulator: EmulatorServer, service: IndicatorService
+) -> None:
+    service.import_indicators(
+        [
+            {"indicatorValue": sha(1), "action": "Block", "application": "TA-mde-indicators"},
+            {"indicatorValue": sha(2), "action": "Block", "application": "SOC-Portal"},
+            {"indicatorValue": sha(3), "action": "Block"},
+        ]
+    )
+    results = service.delete_values([sha(1), sha(2), sha(3), sha(4)], owner="TA-mde-indicators")
+    assert [(r.status, r.reason_code) for r in results] == [
+        (Status.DELETED, None),
+        (Status.SKIPPED, "not_owned"),
+        (Status.SKIPPED, "not_owned"),
+        (Status.NOT_FOUND, "not_found"),
+    ]
+    assert "'SOC-Portal'" in (results[1].reason or "") and results[1].indicator_id
+    assert "no application" in (results[2].reason or "")
+    left = {row["indicatorValue"] for row in emulator.admin("GET", "indicators")["value"]}
+    assert left == {sha(2), sha(3)}
+
+
+def test_delete_by_detected_type_keeps_a_certificate_with_the_same_sha1(
+    emulator: EmulatorServer, service: IndicatorService
+) -> None:
+    sha1 = "a" * 40  # a SHA-1 file hash and a certificate thumbprint look the same
+    service.import_indicators(
+        [
+            {"indicatorValue": sha1, "indicatorType": "FileSha1", "action": "Block"},
+            {"indicatorValue": sha1, "indicatorType": "CertificateThumbprint", "action": "Allowed"},
+        ]
+    )
+    (typed,) = service.delete_values([sha1], detected_type=True)
+    assert typed.status is Status.DELETED and typed.indicator_type == "FileSha1"
+    left = emulator.admin("GET", "indicators")["value"]
+    assert [row["indicatorType"] for row in left] == ["CertificateThumbprint"]
+    (untyped,) = service.delete_values([sha1])
+    assert untyped.status is Status.DELETED
+    assert emulator.admin("GET", "indicators")["value"] == []

@@ -9,6 +9,7 @@ authorize.conf.spec, alert_actions.conf.spec, props.conf.spec and the KV Store R
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 import sys
 import textwrap
@@ -82,15 +83,19 @@ def probe_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 CALLS["done"] += 1
     """)  # fmt: skip
     write(app / "bin" / "probe_alert.py", """
-        import sys, time
-        sys.stdin.read()
+        import json, sys, time
+        payload = json.loads(sys.stdin.read())
         time.sleep(float(sys.argv[2]) if len(sys.argv) > 2 else 0)
+        sys.stdout.write(json.dumps({k: payload[k] for k in ("configuration", "sid", "search_name")}))
         sys.stderr.write("INFO finished\\n")
     """)  # fmt: skip
     write(app / "default" / "alert_actions.conf", """
         [probe_alert]
         is_custom = 1
         maxtime = 2s
+        param._cam = {"supports_adhoc": true}
+        param.colour = blue
+        param.size =
     """)  # fmt: skip
     write(app / "default" / "collections.conf", """
         [probe_docs]
@@ -358,6 +363,26 @@ def test_an_alert_action_is_aborted_once_its_maxtime_has_passed(
         "probe_alert", {}, [], user="admin", dispatch=tmp_path / "s", argv=("--execute", "30")
     )
     assert slow.killed and slow.returncode != 0 and 2 <= slow.elapsed < 10
+
+
+def test_an_alert_action_gets_its_conf_params_under_the_search_s_own(
+    splunkd: FakeSplunkd, tmp_path: Path
+) -> None:
+    saved = splunkd.sendalert(
+        "probe_alert", {"size": "L"}, [{"a": "1"}], user="admin", dispatch=tmp_path / "p",
+        search_name="Rule",
+    )  # fmt: skip
+    seen = json.loads(saved.stdout)
+    assert seen["configuration"] == {
+        "_cam": '{"supports_adhoc": true}',
+        "colour": "blue",
+        "size": "L",
+    }
+    assert "scheduler" in seen["sid"] and seen["search_name"] == "Rule"
+    adhoc = splunkd.sendalert(
+        "probe_alert", {}, [{"a": "1"}], user="admin", dispatch=tmp_path / "a", sid="1466.7"
+    )
+    assert json.loads(adhoc.stdout)["sid"] == "1466.7"
 
 
 # -- props.conf -------------------------------------------------------------------------------------

@@ -77,20 +77,68 @@ def test_bin_scripts_stay_thin(staged: Path) -> None:
         assert re.search(r"sys\.path\.insert\(0, .*\"lib\"\)", script.read_text()), script.name
 
 
-def test_the_alert_form_spec_and_conf_offer_every_parameter_and_schema_choice(
+def test_the_alert_forms_spec_and_conf_offer_every_parameter_and_schema_choice(
     model, staged: Path
 ) -> None:
-    html = (staged / "default" / "data" / "ui" / "alerts" / "mde_submit_indicator.html").read_text()
-    spec_text = (staged / "README" / "alert_actions.conf.spec").read_text()
-    alert = conf(staged / "default" / "alert_actions.conf")["mde_submit_indicator"]
-    assert alert["payload_format"] == "json" and alert["python.required"] == "3.13"
-    for param in spec.alert_params(model):
-        assert f'name="action.mde_submit_indicator.param.{param.name}"' in html
-        assert f"param.{param.name} = <string>" in spec_text
-        assert f"param.{param.name}" in alert
+    from mde_testkit.splunk.authz import read_conf
+
+    spec_conf = read_conf(staged / "README" / "alert_actions.conf.spec")
+    actions = conf(staged / "default" / "alert_actions.conf")
+    assert set(actions.sections()) == {a.name for a in spec.alert_actions(model)}
+    for action in spec.alert_actions(model):
+        html = (staged / "default" / "data" / "ui" / "alerts" / f"{action.name}.html").read_text()
+        alert = actions[action.name]
+        assert alert["payload_format"] == "json" and alert["python.required"] == "3.13"
+        assert (staged / "bin" / f"{action.name}.py").exists()
+        assert (staged / "appserver" / "static" / alert["icon_path"]).exists()
+        assert {f"param.{p.name}" for p in action.params} | {"param._cam"} == set(
+            spec_conf[action.name]
+        )
+        for param in action.params:
+            assert f'name="action.{action.name}.param.{param.name}"' in html
+            assert f"param.{param.name}" in alert
+        for param in action.params:
+            for choice in param.choices:
+                assert f'<option value="{choice}">' in html
+        assert not [a for a, v in model.actions.items() if v.retired and f'value="{a}"' in html]
+    submit_form = staged / "default" / "data" / "ui" / "alerts" / "mde_submit_indicator.html"
     for choice in ("auto", *model.indicator_types, *model.current_actions(), *model.severities):
-        assert f'<option value="{choice}">' in html
-    assert not [a for a, v in model.actions.items() if v.retired and f'value="{a}"' in html]
+        assert f'<option value="{choice}">' in submit_form.read_text()
+
+
+def test_each_action_declares_its_adaptive_response_metadata(model, staged: Path) -> None:
+    import json
+
+    actions = conf(staged / "default" / "alert_actions.conf")
+    families = {t.family for t in model.indicator_types.values()}
+    assert families <= set(spec.CAM_SUBJECTS), "every indicator family needs a CAM subject"
+    for action in spec.alert_actions(model):
+        cam = json.loads(actions[action.name]["param._cam"])
+        assert cam == action.cam(model, splunk.APP)
+        assert cam["supports_adhoc"] is True
+        assert cam["subject"] == sorted({spec.CAM_SUBJECTS[f] for f in families})
+        names = {f"param.{p.name}" for p in action.params}
+        assert set(cam["required_params"]) <= names and set(cam["field_name_params"]) <= names
+        assert cam["field_name_params"] == ["param.indicator_field"]
+        view = cam["drilldown_uri"].split("?")[0].split("/")
+        assert view[:2] == ["..", splunk.APP]
+        assert (staged / "default" / "data" / "ui" / "views" / f"{view[2]}.xml").exists()
+        assert (
+            'token="sid"'
+            in (staged / "default" / "data" / "ui" / "views" / f"{view[2]}.xml").read_text()
+        )
+
+
+def test_the_application_the_app_stamps_is_its_own_name_and_removal_is_owned_only(
+    staged: Path,
+) -> None:
+    settings = conf(staged / "default" / "mde_indicators.conf")["settings"]
+    assert settings["application"] == splunk.APP
+    assert settings["remove_any_application"] == "false"
+    spec_text = (staged / "README" / "mde_indicators.conf.spec").read_text()
+    assert (
+        "application = <string>" in spec_text and "remove_any_application = <boolean>" in spec_text
+    )
 
 
 def test_the_outbox_is_scheduled_every_5_minutes_and_its_collection_declared(staged: Path) -> None:
