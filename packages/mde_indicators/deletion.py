@@ -11,6 +11,7 @@ from .client import IndicatorsClient
 from .errors import BadRequest, MdeIndicatorsError, NotFound, PermissionDenied
 from .identity import IndicatorKey, key_of
 from .model import Model
+from .ownership import Ownership
 from .results import ItemResult, Progress, Status, failure
 from .values import detect_type, normalise_value
 
@@ -147,13 +148,13 @@ class Deleter:
         indicator_type: Optional[str] = None,
         dry_run: bool = False,
         detected_type: bool = False,
-        owner: Optional[str] = None,
+        owner: Optional[Ownership] = None,
     ) -> List[ItemResult]:
         """Delete every indicator matching each value (and type, when given): look up IDs, then delete.
 
         detected_type: a value without a given type matches only indicators of its detected type (else
-        any type). owner: only indicators whose `application` is owner go; the others are left alone
-        (skipped, not_owned) and named in the reason."""
+        any type). owner: only indicators it owns go (its tag or application); the others are left
+        alone (skipped, not_owned) and named in the reason."""
         results: List[Optional[ItemResult]] = [None] * len(values)
         wanted: List[Tuple[int, str, str]] = []
         for i, raw in enumerate(values):
@@ -197,8 +198,8 @@ class Deleter:
         for i, v, t in wanted:
             rows = found.get(keys[i], [])
             if owner is not None:
-                spared[i] = [r for r in rows if r.get("application") != owner]
-                rows = [r for r in rows if r.get("application") == owner]
+                spared[i] = [r for r in rows if not owner.owns(r)]
+                rows = [r for r in rows if owner.owns(r)]
             if not rows:
                 results[i] = self._not_deleted(i, v, t, spared.get(i), owner)
             for row in rows:
@@ -228,14 +229,16 @@ class Deleter:
 
     @staticmethod
     def _not_deleted(
-        i: int, value: str, itype: str, spared: Optional[List[Dict[str, Any]]], owner: Optional[str]
+        i: int,
+        value: str,
+        itype: str,
+        spared: Optional[List[Dict[str, Any]]],
+        owner: Optional[Ownership],
     ) -> ItemResult:
         """Nothing to delete: no indicator at all, or only ones other applications own."""
         if spared:
-            reason = (
-                f"Left alone: {_others(spared)}; only indicators whose application is {owner!r} "
-                "are deleted here."
-            )
+            mine = owner.describe() if owner is not None else "of any owner"
+            reason = f"Left alone: {_others(spared)}; only indicators {mine} are deleted here."
             return ItemResult(
                 i,
                 value,

@@ -17,6 +17,7 @@ from .deletion import Deleter
 from .errors import BadRequest, ConfigurationError, MdeIndicatorsError
 from .identity import key_of
 from .model import Model, load_model
+from .ownership import Ownership
 from .pipeline import DRY_RUN_REASON, Guard, Prepared, prepare, settle
 from .redact import upstream_text
 from .results import ItemResult, Progress, Status, failure
@@ -92,12 +93,17 @@ class IndicatorService:
         dry_run: bool = False,
         progress: Optional[Progress] = None,
         now: Optional[datetime] = None,
+        owner: Optional[Ownership] = None,
     ) -> List[ItemResult]:
         """Validate and import any number of indicators in batches; one result per input item.
 
-        A run that would change more than max_changes indicators sends nothing."""
+        A run that would change more than max_changes indicators sends nothing; owner marks every
+        indicator sent as the caller's (ownership.Ownership.stamp)."""
         prepared = self.prepare(items, defaults=defaults, guard=guard, now=now)
         pending = [p for p in prepared if p.result is None]
+        if owner:
+            for p in pending:
+                p.body = owner.stamp(p.body, self.model)
         if max_changes is not None and len(pending) > max_changes:
             reason = (
                 f"Nothing sent: {len(pending):,} indicators would change, more than --max-changes "
@@ -224,7 +230,7 @@ class IndicatorService:
         dry_run: bool = False,
         max_changes: Optional[int] = None,
         detected_type: bool = False,
-        owner: Optional[str] = None,
+        owner: Optional[Ownership] = None,
     ) -> List[ItemResult]:
         """Delete every indicator matching each value (and type, when given): look up IDs, then delete.
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from mde_indicators.client import IndicatorsClient
 from mde_indicators.errors import ConfigurationError, MdeIndicatorsError
 from mde_indicators.model import Model, load_model
+from mde_indicators.ownership import Ownership
 from mde_indicators.results import ItemResult, Status, failure
 from mde_indicators.service import IndicatorService
 from mde_indicators.validate import parse_bool
@@ -199,16 +200,15 @@ class Api:
             "account": account,
         }
 
-    def owner(self, request: Request) -> Tuple[str, bool]:
-        """[settings] application: the name stamped on the indicators the app creates (none when empty),
-        and remove_any_application: whether removals by value may delete other applications' too."""
+    def owner(self, request: Request) -> Tuple[Ownership, bool]:
+        """What marks the app's indicators ([settings] owner_tag, application; ownership.Ownership) and
+        remove_any_application: whether removals by value may delete others' indicators too."""
         values = accounts.settings(request.as_system())
-        name = str(values.get("application") or "").strip()
-        return name, bool(parse_bool(values.get("remove_any_application") or False))
-
-    @staticmethod
-    def stamp(owner: str) -> Optional[Dict[str, Any]]:
-        return {"application": owner} if owner else None
+        ownership = Ownership(
+            tag=str(values.get("owner_tag") or "").strip(),
+            application=str(values.get("application") or "").strip(),
+        )
+        return ownership, bool(parse_bool(values.get("remove_any_application") or False))
 
     # -- indicators ---------------------------------------------------------------------------------
     def list_indicators(self, request: Request) -> Dict[str, Any]:
@@ -237,11 +237,11 @@ class Api:
         name, client = self.client(request, text_param(request.body, "account"))
         service = IndicatorService(None if dry_run else client, self.model)
         guard = load_guard(request.as_system())
-        stamp = self.stamp(self.owner(request)[0])
+        owner = self.owner(request)[0]
         # A caller with a time limit of its own (the alert action) hands it down: no MDE call starts or
         # waits past it, and with queue=true what is left goes to the outbox.
         with client.transport.until(None if deadline is None else time.monotonic() + deadline):
-            results = service.import_indicators(items, defaults=stamp, guard=guard, dry_run=dry_run)
+            results = service.import_indicators(items, guard=guard, dry_run=dry_run, owner=owner)
         context = self.context(request, name)
         extra: Dict[int, Dict[str, Any]] = {}
         if queue and not dry_run:
@@ -330,7 +330,7 @@ class Api:
             service = IndicatorService(client, self.model)
             results = service.import_indicators(
                 bodies,
-                defaults=self.stamp(self.owner(request)[0]),
+                owner=self.owner(request)[0],
                 guard=load_guard(request.as_system()),
             )
         except MdeIndicatorsError as exc:
@@ -367,10 +367,11 @@ class Api:
             run = lambda: service.delete_ids(ids, dry_run=dry_run)  # noqa: E731
         else:
             values = [str(v) for v in self._scalars(request, "values")]
-            owner: Optional[str] = None
+            owner: Optional[Ownership] = None
             if flag_param(request.body, "owned_only"):
-                application, anyone = self.owner(request)
-                owner = None if anyone else application
+                ownership, anyone = self.owner(request)
+                # An app that marks nothing as its own could remove nothing; the admin must choose.
+                owner = None if anyone else ownership
             typed = flag_param(request.body, "detected_type")
             run = lambda: service.delete_values(  # noqa: E731
                 values, indicator_type=itype, dry_run=dry_run, detected_type=typed, owner=owner

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Dict, List
 
 from mde_emulator import EmulatorServer
+from mde_indicators.ownership import Ownership
 from mde_indicators.results import Status
 from mde_indicators.service import IndicatorService
 from tests.conftest import make_client
@@ -220,27 +221,52 @@ def test_a_deletion_over_max_changes_deletes_nothing_and_says_why(
     assert [r.status for r in allowed] == [Status.DELETED, Status.DELETED]
 
 
-def test_delete_by_value_with_an_owner_leaves_other_applications_indicators_alone(
+def test_delete_by_value_with_an_owner_leaves_other_owners_indicators_alone(
     emulator: EmulatorServer, service: IndicatorService
 ) -> None:
+    ours = Ownership(tag="#MDEIndicatorsTest", application="Legacy-Tool")
+    service.import_indicators([{"indicatorValue": sha(1), "action": "Block"}], owner=ours)
     service.import_indicators(
         [
-            {"indicatorValue": sha(1), "action": "Block", "application": "TA-mde-indicators"},
             {"indicatorValue": sha(2), "action": "Block", "application": "SOC-Portal"},
             {"indicatorValue": sha(3), "action": "Block"},
+            {"indicatorValue": sha(5), "action": "Block", "application": "Legacy-Tool"},
         ]
     )
-    results = service.delete_values([sha(1), sha(2), sha(3), sha(4)], owner="TA-mde-indicators")
+    results = service.delete_values([sha(1), sha(2), sha(3), sha(4), sha(5)], owner=ours)
     assert [(r.status, r.reason_code) for r in results] == [
         (Status.DELETED, None),
         (Status.SKIPPED, "not_owned"),
         (Status.SKIPPED, "not_owned"),
         (Status.NOT_FOUND, "not_found"),
+        (Status.DELETED, None),
     ]
     assert "'SOC-Portal'" in (results[1].reason or "") and results[1].indicator_id
     assert "no application" in (results[2].reason or "")
     left = {row["indicatorValue"] for row in emulator.admin("GET", "indicators")["value"]}
     assert left == {sha(2), sha(3)}
+
+
+def test_an_owner_marks_what_it_creates_and_updates_without_setting_application(
+    emulator: EmulatorServer, service: IndicatorService
+) -> None:
+    # Created by someone else (the portal, say): application stays theirs, the tag follows the writer.
+    service.import_indicators(
+        [{"indicatorValue": sha(7), "action": "Block", "application": "Portal"}]
+    )
+    ours = Ownership(tag="#MDEIndicatorsTest")
+    service.import_indicators(
+        [{"indicatorValue": sha(7), "action": "Block", "description": "seen on host 12"},
+         {"indicatorValue": sha(8), "action": "Block", "description": "x" * 10_000}],
+        owner=ours,
+    )  # fmt: skip
+    rows = {r["indicatorValue"]: r for r in emulator.admin("GET", "indicators")["value"]}
+    assert rows[sha(7)]["description"] == "seen on host 12 #MDEIndicatorsTest"
+    assert rows[sha(7)]["application"] == "Portal"
+    assert rows[sha(8)]["description"].endswith("… #MDEIndicatorsTest")
+    assert len(rows[sha(8)]["description"]) == 10_000
+    assert rows[sha(8)].get("application") in (None, "")
+    assert all(ours.owns(r) for r in rows.values())
 
 
 def test_delete_by_detected_type_keeps_a_certificate_with_the_same_sha1(

@@ -16,9 +16,12 @@ import pytest
 
 from mde_testkit.splunk.es import CamEvent, EnterpriseSecurity, Notable, index_logs, notables
 from mde_testkit.splunk.harness import SplunkHarness, account_settings
+from tests.conftest import make_client
 
 SUBMIT, REMOVE = "mde_submit_indicator", "mde_remove_indicator"
 APPLICATION = "TA-mde-indicators"
+# What marks the app's own indicators (default/mde_indicators.conf [settings] owner_tag).
+OURS = "#MDEIndicatorsSplunk"
 EMPTY_FILE = (
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # built-in protected
 )
@@ -51,8 +54,12 @@ def outcomes(
 
 
 def stored(emulator) -> Dict[str, str]:
+    """Each stored indicator's owner: OURS when its description ends with the app's tag, else its
+    application (the app itself sets none: MDE would show it to end users in block notifications)."""
     return {
-        r["indicatorValue"]: r.get("application")
+        r["indicatorValue"]: OURS
+        if str(r.get("description") or "").endswith(f" {OURS}") and not r.get("application")
+        else r.get("application")
         for r in emulator.admin("GET", "indicators")["value"]
     }
 
@@ -106,7 +113,7 @@ def test_ad_hoc_block_then_unblock_on_a_notable_records_every_outcome_on_it(
         (EMPTY_FILE, "protected", "failure"),
         ("not-a-hash", "invalid", "failure"),
     ]
-    assert stored(emulator) == {sha(7): APPLICATION}
+    assert stored(emulator) == {sha(7): OURS}
     panel = es.panel(events(harness), notable)[SUBMIT]
     assert panel["status"] == "failure" and panel["action_mode"] == "adhoc"
     assert panel["signature"] == "3 indicators: 1 invalid, 1 protected, 1 submitted"
@@ -164,7 +171,7 @@ def test_a_correlation_search_blocks_and_another_unblocks_each_notable_s_hash(
         panel = es.panel(events(harness), notable)[SUBMIT]
         assert panel["status"] == "success" and panel["action_mode"] == "saved"
         assert outcomes(harness, es, notable, SUBMIT, sid) == [(value, "submitted", "success")]
-    assert stored(emulator) == {sha(21): APPLICATION, sha(22): APPLICATION}
+    assert stored(emulator) == {sha(21): OURS, sha(22): OURS}
 
     cleared = search_id()
     removed = harness.alert(
@@ -177,23 +184,24 @@ def test_a_correlation_search_blocks_and_another_unblocks_each_notable_s_hash(
     assert removed.returncode == 0, removed.stderr
     (notable,) = notables(cleared, rows[:1], "Cleared")
     assert es.panel(events(harness), notable)[REMOVE]["status"] == "success"
-    assert stored(emulator) == {sha(22): APPLICATION}
+    assert stored(emulator) == {sha(22): OURS}
 
 
 def test_remove_leaves_other_applications_indicators_alone_unless_the_admin_allows_it(
-    harness: SplunkHarness, es: EnterpriseSecurity, emulator
+    harness: SplunkHarness, es: EnterpriseSecurity, emulator, canary_env: Dict[str, str]
 ) -> None:
-    blocked = harness.alert(
-        {"indicator_field": "h", "action": "Block", "application": "SOC-Portal"}, [{"h": sha(31)}]
-    )
-    assert blocked.returncode == 0, blocked.stderr
+    # Another tool (a SOC portal) blocked the hash through the API; the app never touched it.
+    make_client(canary_env).submit(
+        {"indicatorValue": sha(31), "indicatorType": "FileSha256", "action": "Block",
+         "application": "SOC-Portal", "title": "portal", "description": "blocked by the SOC portal"}
+    )  # fmt: skip
     assert stored(emulator) == {sha(31): "SOC-Portal"}
     notable = notables(search_id(), [{"file_hash": sha(31)}], RULE)[0]
     run = es.adhoc(REMOVE, [notable], {"indicator_field": "file_hash"}, "analyst")
     assert harness.alert(**run).returncode == 0
     assert outcomes(harness, es, notable, REMOVE, run["sid"]) == [(sha(31), "skipped", "failure")]
     event = next(e for e in es.invocations(events(harness), notable) if e.get("mde_status"))
-    assert "'SOC-Portal'" in event.get("signature") and f"'{APPLICATION}'" in event.get("signature")
+    assert "'SOC-Portal'" in event.get("signature") and f"'{OURS}'" in event.get("signature")
     assert stored(emulator) == {sha(31): "SOC-Portal"}
 
     settings = harness.splunkd.confs["mde_indicators"]["settings"]
@@ -234,7 +242,7 @@ def test_an_ad_hoc_block_mde_cannot_take_now_is_queued_and_shown_pending(
     assert entry["value"] == sha(41) and entry["sid"] == run["sid"]
     emulator.admin("DELETE", "faults")
     assert harness.run("mderetry").rows[0]["mde_status"] == "submitted"
-    assert stored(emulator) == {sha(41): APPLICATION}
+    assert stored(emulator) == {sha(41): OURS}
 
 
 def test_a_refused_run_says_why_on_every_notable(

@@ -129,16 +129,21 @@ def test_each_action_declares_its_adaptive_response_metadata(model, staged: Path
         )
 
 
-def test_the_application_the_app_stamps_is_its_own_name_and_removal_is_owned_only(
+def test_the_app_marks_its_indicators_by_tag_not_application_and_removal_is_owned_only(
     staged: Path,
 ) -> None:
     settings = conf(staged / "default" / "mde_indicators.conf")["settings"]
-    assert settings["application"] == splunk.APP
+    # MDE shows `application` to end users in block notifications: the app leaves it empty by default.
+    assert settings["application"] == ""
+    assert settings["owner_tag"] == "#MDEIndicatorsSplunk"
     assert settings["remove_any_application"] == "false"
     spec_text = (staged / "README" / "mde_indicators.conf.spec").read_text()
-    assert (
-        "application = <string>" in spec_text and "remove_any_application = <boolean>" in spec_text
-    )
+    for key in (
+        "owner_tag = <string>",
+        "application = <string>",
+        "remove_any_application = <boolean>",
+    ):
+        assert key in spec_text
 
 
 def test_the_outbox_is_scheduled_every_5_minutes_and_its_collection_declared(staged: Path) -> None:
